@@ -1,0 +1,1 @@
+"""Dagster code location of the sales-tracking warehouse."""

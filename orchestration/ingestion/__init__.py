@@ -1,0 +1,1 @@
+"""Loading the landing folder's extracts into the DuckDB `raw` schema."""
