@@ -1,0 +1,52 @@
+# The project's interface: `make run` (the main job on demo data) and `make test` (every test).
+# Both create the virtual environment and install what is missing first.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+
+# Absolute paths, so dbt, Dagster and the tests agree wherever they are started from.
+export SALES_WAREHOUSE_PATH ?= $(CURDIR)/data/warehouse.duckdb
+export SALES_LANDING_DIR ?= $(CURDIR)/data/landing
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+
+DBT := $(BIN)/dbt --no-use-colors
+DBT_DIRS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
+
+.PHONY: install manifest run test lint format dbt-build demo-data clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# dbt's manifest must exist before Dagster loads the definitions (never produced at import).
+manifest: install
+	$(DBT) parse --quiet $(DBT_DIRS)
+
+run: install
+	$(BIN)/python -m orchestration.cli run
+
+test: manifest
+	$(BIN)/ruff check orchestration tests
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff format --check orchestration tests
+
+format: install
+	$(BIN)/ruff format orchestration tests
+
+# Rebuild the dbt models on the current warehouse (after `make run` has loaded raw).
+dbt-build: install
+	$(DBT) build $(DBT_DIRS)
+
+demo-data: install
+	$(BIN)/python -m orchestration.demo --out $(SALES_LANDING_DIR)
+
+clean:
+	rm -rf data target
