@@ -23,8 +23,15 @@ def prepare_manifest() -> None:
     """`dbt parse` writes target/manifest.json, which the dbt assets need when definitions load."""
     os.environ.setdefault("SALES_WAREHOUSE_PATH", str(config.warehouse_path()))
     subprocess.run(
-        [Path(sys.executable).with_name("dbt"), "parse", "--quiet",
-         "--project-dir", config.PROJECT_ROOT, "--profiles-dir", config.PROJECT_ROOT / "profiles"],
+        [
+            Path(sys.executable).with_name("dbt"),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            config.PROJECT_ROOT,
+            "--profiles-dir",
+            config.PROJECT_ROOT / "profiles",
+        ],
         check=True,
     )
 
@@ -44,7 +51,9 @@ def run(seed: int) -> int:
     from orchestration.definitions import defs
     from orchestration.summary import warehouse_summary
 
-    dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(config.PROJECT_ROOT / "data" / "dagster_home")))
+    dagster_home = Path(
+        os.environ.setdefault("DAGSTER_HOME", str(config.PROJECT_ROOT / "data" / "dagster_home"))
+    )
     dagster_home.mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.get() as instance:
         result = defs.get_job_def("full_refresh").execute_in_process(instance=instance, raise_on_error=False)
@@ -53,7 +62,10 @@ def run(seed: int) -> int:
     if not result.success:
         failed = [e for e in result.all_events if e.is_step_failure]
         for event in failed:
-            print(f"FAILED step {event.step_key}: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
+            print(
+                f"FAILED step {event.step_key}: {event.event_specific_data.error.message.strip()}",
+                file=sys.stderr,
+            )
         return 1
     return 0
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class ColumnType(str, Enum):
+class ColumnType(StrEnum):
     """Logical column types of the contract."""
 
     ID = "id"
@@ -192,7 +192,12 @@ SALESFORCE_OBJECTS: tuple[ExtractObject, ...] = (
     ),
     _sf(
         "OpportunityHistory",
-        [_req("Id", _T.ID), _req("OpportunityId", _T.ID), _req("StageName"), _req("CreatedDate", _T.TIMESTAMP)],
+        [
+            _req("Id", _T.ID),
+            _req("OpportunityId", _T.ID),
+            _req("StageName"),
+            _req("CreatedDate", _T.TIMESTAMP),
+        ],
         [
             _opt("Amount", _T.MONEY),
             _opt("Probability", _T.NUMBER),
@@ -203,7 +208,12 @@ SALESFORCE_OBJECTS: tuple[ExtractObject, ...] = (
     ),
     _sf(
         "ForecastingQuota",
-        [_req("Id", _T.ID), _req("QuotaOwnerId", _T.ID), _req("QuotaAmount", _T.MONEY), _req("StartDate", _T.DATE)],
+        [
+            _req("Id", _T.ID),
+            _req("QuotaOwnerId", _T.ID),
+            _req("QuotaAmount", _T.MONEY),
+            _req("StartDate", _T.DATE),
+        ],
         [_opt("PeriodType"), _opt("Territory2Id", _T.ID)],
     ),
     _sf(
@@ -223,7 +233,12 @@ SALESFORCE_OBJECTS: tuple[ExtractObject, ...] = (
     ),
     _sf(
         "Task",
-        [_req("Id", _T.ID), _req("OwnerId", _T.ID), _req("ActivityDate", _T.DATE), _req("CreatedDate", _T.TIMESTAMP)],
+        [
+            _req("Id", _T.ID),
+            _req("OwnerId", _T.ID),
+            _req("ActivityDate", _T.DATE),
+            _req("CreatedDate", _T.TIMESTAMP),
+        ],
         [
             _opt("Subject"),
             _opt("TaskSubtype"),
@@ -238,7 +253,12 @@ SALESFORCE_OBJECTS: tuple[ExtractObject, ...] = (
     ),
     _sf(
         "Event",
-        [_req("Id", _T.ID), _req("OwnerId", _T.ID), _req("StartDateTime", _T.TIMESTAMP), _req("CreatedDate", _T.TIMESTAMP)],
+        [
+            _req("Id", _T.ID),
+            _req("OwnerId", _T.ID),
+            _req("StartDateTime", _T.TIMESTAMP),
+            _req("CreatedDate", _T.TIMESTAMP),
+        ],
         [
             _opt("EndDateTime", _T.TIMESTAMP),
             _opt("DurationInMinutes", _T.INTEGER),

@@ -54,6 +54,7 @@ def test_staging_holds_one_row_per_record(demo_run):
         staged = con.execute("select count(*) from staging.stg_salesforce__opportunities").fetchone()[0]
         assert 0 < staged <= raw_ids
         activities = con.execute("select count(*) from staging.stg_activity__activities").fetchone()[0]
-        assert activities == con.execute(
-            "select count(distinct activity_id) from raw.activity_activities"
-        ).fetchone()[0]
+        assert (
+            activities
+            == con.execute("select count(distinct activity_id) from raw.activity_activities").fetchone()[0]
+        )
