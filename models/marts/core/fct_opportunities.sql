@@ -88,10 +88,10 @@ final as (
         is_won,
         is_lost,
         is_closed,
-        amount,
+        cast(amount as decimal(18, 2)) as amount,
         -- A won deal with a null amount counts as a won deal of amount 0.
-        case when is_won then coalesce(amount, cast(0 as decimal(18, 2))) end as won_amount,
-        case when is_lost then coalesce(amount, cast(0 as decimal(18, 2))) end as lost_amount,
+        cast(case when is_won then coalesce(amount, 0) end as decimal(18, 2)) as won_amount,
+        cast(case when is_lost then coalesce(amount, 0) end as decimal(18, 2)) as lost_amount,
         probability,
         created_at,
         created_date,

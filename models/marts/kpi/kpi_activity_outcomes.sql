@@ -1,0 +1,155 @@
+-- Rep x quarter: which activities go with winning. The rep's activity minutes and counts by
+-- category (quarter of the activity's start) beside the opportunities the rep closed in the
+-- quarter (won/lost counts and amounts, win rates as kpi_win_rate defines them). One row per
+-- rep and quarter with any activity or any closed (won or lost) opportunity.
+
+{#- The categories of the seed activity_categories plus unmapped, as in
+    kpi_activity_time_allocation. -#}
+{%- set categories = [
+    'digital_communication',
+    'personal_communication',
+    'internal_meeting',
+    'administration',
+    'travel',
+    'training',
+    'sales_preparation',
+    'unmapped',
+] %}
+
+with
+
+activities as (
+
+    select
+        quarter_start,
+        rep_id,
+        category,
+        is_selling,
+        minutes
+    from {{ ref('fct_activities') }}
+
+),
+
+opportunities as (
+
+    select
+        rep_id,
+        close_quarter_start,
+        is_won,
+        is_lost,
+        won_amount,
+        lost_amount
+    from {{ ref('fct_opportunities') }}
+
+),
+
+activity_quarters as (
+
+    select
+        quarter_start,
+        rep_id,
+        count(*) as activity_count,
+        sum(case when is_selling then 1 else 0 end) as selling_activity_count,
+        {%- for category in categories %}
+        sum(case when category = '{{ category }}' then minutes else 0 end) as {{ category }}_minutes,
+        sum(case when category = '{{ category }}' then 1 else 0 end) as {{ category }}_count,
+        {%- endfor %}
+        sum(minutes) as total_minutes,
+        sum(case when is_selling then minutes else 0 end) as selling_minutes
+    from activities
+    group by
+        quarter_start,
+        rep_id
+
+),
+
+closed_quarters as (
+
+    -- Won = IsWon (even without IsClosed); lost = IsClosed and not IsWon; a null amount
+    -- counts 0 (won_amount / lost_amount of fct_opportunities).
+    select
+        close_quarter_start as quarter_start,
+        rep_id,
+        sum(case when is_won then 1 else 0 end) as won_count,
+        sum(case when is_lost then 1 else 0 end) as lost_count,
+        sum(case when is_won then won_amount else 0 end) as won_amount,
+        sum(case when is_lost then lost_amount else 0 end) as lost_amount
+    from opportunities
+    where is_won or is_lost
+    group by
+        close_quarter_start,
+        rep_id
+
+),
+
+rep_quarters as (
+
+    select quarter_start, rep_id from activity_quarters
+    union
+    select quarter_start, rep_id from closed_quarters
+
+),
+
+joined as (
+
+    select
+        rep_quarters.quarter_start,
+        rep_quarters.rep_id,
+        coalesce(activity_quarters.activity_count, 0) as activity_count,
+        coalesce(activity_quarters.selling_activity_count, 0) as selling_activity_count,
+        coalesce(activity_quarters.total_minutes, 0) as total_minutes,
+        coalesce(activity_quarters.selling_minutes, 0) as selling_minutes,
+        {%- for category in categories %}
+        coalesce(activity_quarters.{{ category }}_minutes, 0) as {{ category }}_minutes,
+        coalesce(activity_quarters.{{ category }}_count, 0) as {{ category }}_count,
+        {%- endfor %}
+        coalesce(closed_quarters.won_count, 0) as won_count,
+        coalesce(closed_quarters.lost_count, 0) as lost_count,
+        coalesce(closed_quarters.won_amount, 0) as won_amount,
+        coalesce(closed_quarters.lost_amount, 0) as lost_amount
+    from rep_quarters
+    left join activity_quarters
+        on
+            rep_quarters.quarter_start = activity_quarters.quarter_start
+            and rep_quarters.rep_id = activity_quarters.rep_id
+    left join closed_quarters
+        on
+            rep_quarters.quarter_start = closed_quarters.quarter_start
+            and rep_quarters.rep_id = closed_quarters.rep_id
+
+),
+
+final as (
+
+    select
+        quarter_start,
+        rep_id,
+        cast(activity_count as {{ dbt.type_int() }}) as activity_count,
+        cast(selling_activity_count as {{ dbt.type_int() }}) as selling_activity_count,
+        cast(total_minutes as decimal(18, 4)) as total_minutes,
+        cast(selling_minutes as decimal(18, 4)) as selling_minutes,
+        cast(
+            cast(selling_minutes / nullif(total_minutes, 0) as decimal(38, 6))
+            as decimal(18, 6)
+        ) as selling_share,
+        {%- for category in categories %}
+        cast({{ category }}_minutes as decimal(18, 4)) as {{ category }}_minutes,
+        cast({{ category }}_count as {{ dbt.type_int() }}) as {{ category }}_count,
+        {%- endfor %}
+        cast(won_count as {{ dbt.type_int() }}) as won_count,
+        cast(lost_count as {{ dbt.type_int() }}) as lost_count,
+        cast(won_amount as decimal(18, 2)) as won_amount,
+        cast(lost_amount as decimal(18, 2)) as lost_amount,
+        cast(
+            cast(won_count / nullif(cast(won_count + lost_count as decimal(38, 6)), 0) as decimal(38, 6))
+            as decimal(18, 6)
+        ) as win_rate,
+        cast(
+            cast(won_amount / nullif(won_amount + lost_amount, 0) as decimal(38, 6))
+            as decimal(18, 6)
+        ) as win_rate_amount
+    from joined
+
+)
+
+select * from final

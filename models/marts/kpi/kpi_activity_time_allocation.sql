@@ -1,0 +1,70 @@
+-- Week x rep: minutes of activity by category, selling minutes and selling share
+-- (shared/spec/metrics.md, activity time allocation). One row per week and rep with at least
+-- one activity (a week whose activities all have 0 minutes is a row with total 0).
+
+{#- The categories of the seed activity_categories plus unmapped: the contract's columns. -#}
+{%- set categories = [
+    'digital_communication',
+    'personal_communication',
+    'internal_meeting',
+    'administration',
+    'travel',
+    'training',
+    'sales_preparation',
+    'unmapped',
+] %}
+
+with
+
+activities as (
+
+    select
+        week_start,
+        rep_id,
+        category,
+        is_selling,
+        minutes
+    from {{ ref('fct_activities') }}
+
+),
+
+weekly as (
+
+    select
+        week_start,
+        rep_id,
+        count(*) as activity_count,
+        sum(minutes) as total_minutes,
+        sum(case when is_selling then minutes else 0 end) as selling_minutes,
+        {%- for category in categories %}
+        sum(case when category = '{{ category }}' then minutes else 0 end) as {{ category }}_minutes,
+        {%- endfor %}
+        sum(case when is_selling then 1 else 0 end) as selling_activity_count
+    from activities
+    group by
+        week_start,
+        rep_id
+
+),
+
+final as (
+
+    select
+        week_start,
+        rep_id,
+        cast(total_minutes as decimal(18, 4)) as total_minutes,
+        cast(selling_minutes as decimal(18, 4)) as selling_minutes,
+        cast(
+            cast(selling_minutes / nullif(total_minutes, 0) as decimal(38, 6))
+            as decimal(18, 6)
+        ) as selling_share,
+        {%- for category in categories %}
+        cast({{ category }}_minutes as decimal(18, 4)) as {{ category }}_minutes,
+        {%- endfor %}
+        cast(activity_count as {{ dbt.type_int() }}) as activity_count,
+        cast(selling_activity_count as {{ dbt.type_int() }}) as selling_activity_count
+    from weekly
+
+)
+
+select * from final

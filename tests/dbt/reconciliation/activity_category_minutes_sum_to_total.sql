@@ -1,0 +1,83 @@
+-- In both activity marts, on every row: the category columns add up to total_minutes
+-- (unmapped included), selling_minutes is digital + personal communication and not above
+-- total_minutes, and selling_share is selling / total (null exactly when total is 0).
+-- Each column is a sum rounded to 4 decimals, so sums of columns may differ by a few
+-- rounding steps (tolerance 0.001). Fails with every row that breaks one of these.
+
+{%- set categories = [
+    'digital_communication',
+    'personal_communication',
+    'internal_meeting',
+    'administration',
+    'travel',
+    'training',
+    'sales_preparation',
+    'unmapped',
+] %}
+
+with
+
+weekly as (
+
+    select
+        'kpi_activity_time_allocation' as mart,
+        cast(week_start as {{ dbt.type_string() }}) as period,
+        rep_id,
+        total_minutes,
+        selling_minutes,
+        selling_share,
+        {%- for category in categories %}
+        {{ category }}_minutes,
+        {%- endfor %}
+        activity_count
+    from {{ ref('kpi_activity_time_allocation') }}
+
+),
+
+quarterly as (
+
+    select
+        'kpi_activity_outcomes' as mart,
+        cast(quarter_start as {{ dbt.type_string() }}) as period,
+        rep_id,
+        total_minutes,
+        selling_minutes,
+        selling_share,
+        {%- for category in categories %}
+        {{ category }}_minutes,
+        {%- endfor %}
+        activity_count
+    from {{ ref('kpi_activity_outcomes') }}
+
+),
+
+both_marts as (
+
+    select * from weekly
+    union all
+    select * from quarterly
+
+),
+
+checked as (
+
+    select
+        *,
+        {% for category in categories -%}
+        {{ category }}_minutes {{ '+' if not loop.last }}
+        {% endfor -%}
+        as category_minutes_sum
+    from both_marts
+
+)
+
+select *
+from checked
+where
+    abs(category_minutes_sum - total_minutes) > 0.001
+    or abs(digital_communication_minutes + personal_communication_minutes - selling_minutes) > 0.001
+    or selling_minutes > total_minutes
+    or (total_minutes = 0 and selling_share is not null)
+    or (total_minutes <> 0 and selling_share is null)
+    -- share (6 decimals) x total vs selling (4 decimals): both roundings bound the gap
+    or abs(coalesce(selling_share, 0) * total_minutes - selling_minutes) > 0.0002 + 0.000001 * abs(total_minutes)
