@@ -56,7 +56,12 @@ def run(seed: int) -> int:
     )
     dagster_home.mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.get() as instance:
-        result = defs.get_job_def("full_refresh").execute_in_process(instance=instance, raise_on_error=False)
+        result = defs.get_job_def("full_refresh").execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            # INFO keeps the console to one line per file loaded and per dbt node.
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     print()
     print(warehouse_summary(config.warehouse_path()))
     if not result.success:

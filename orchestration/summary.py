@@ -29,13 +29,13 @@ def warehouse_summary(database_path: Path) -> str:
     """Row counts of every raw and staging table, and the load manifest by status (read-only)."""
     con = duckdb.connect(str(database_path), read_only=True)
     try:
-        lines = [f"Warehouse: {database_path}", "", f"{'raw table':<44}{'rows':>12}"]
+        lines = [f"Warehouse: {database_path}", "", f"{'raw table':<52}{'rows':>12}"]
         lines += [
-            f"{'raw.' + obj.raw_table:<44}{_fmt(_count(con, 'raw.' + obj.raw_table)):>12}" for obj in OBJECTS
+            f"{'raw.' + obj.raw_table:<52}{_fmt(_count(con, 'raw.' + obj.raw_table)):>12}" for obj in OBJECTS
         ]
-        lines += ["", f"{'staging view':<44}{'rows':>12}"]
+        lines += ["", f"{'staging view':<52}{'rows':>12}"]
         lines += [
-            f"{'staging.' + name:<44}{_fmt(_count(con, 'staging.' + name)):>12}"
+            f"{'staging.' + name:<52}{_fmt(_count(con, 'staging.' + name)):>12}"
             for name in _tables(con, "staging")
         ]
         manifest = con.execute(

@@ -1,7 +1,5 @@
 """One Dagster asset per extract object: new landing files -> `raw.<object>` tables."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

@@ -1,7 +1,5 @@
 """dbt seeds, models and tests as Dagster assets and asset checks."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
