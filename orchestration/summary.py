@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.headlines import format_headlines, latest_full_quarter, read_headlines
 from orchestration.ingestion.contract import OBJECTS
 
 
@@ -26,7 +27,8 @@ def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
 
 
 def warehouse_summary(database_path: Path) -> str:
-    """Row counts of every raw and staging table, and the load manifest by status (read-only)."""
+    """Row counts of every raw and staging table, the load manifest by status and the headline
+    KPIs of the latest full quarter (read-only)."""
     con = duckdb.connect(str(database_path), read_only=True)
     try:
         lines = [f"Warehouse: {database_path}", "", f"{'raw table':<52}{'rows':>12}"]
@@ -47,6 +49,12 @@ def warehouse_summary(database_path: Path) -> str:
             f"  {status:<12}{files:>6} files {loaded or 0:>12,} rows loaded {rejected or 0:>8,} rejected"
             for status, files, loaded, rejected in manifest
         ]
+        if "kpi_revenue" in _tables(con, "marts"):
+            quarter = latest_full_quarter(con)
+            lines += [
+                "",
+                format_headlines(read_headlines(con, quarter)) if quarter else "No full quarter of data yet.",
+            ]
         return "\n".join(lines)
     finally:
         con.close()

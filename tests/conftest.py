@@ -1,6 +1,17 @@
-"""Shared test set-up: the dbt manifest must exist before the Dagster definitions are imported."""
+"""Shared test set-up.
+
+- The dbt manifest must exist before the Dagster definitions are imported.
+- `demo_warehouse`: the full-refresh job run once per session on demo data in a temporary
+  folder; the end-to-end tests of every layer read it.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import pytest
 
 from orchestration.transformation.project import dbt_project
 
@@ -10,3 +21,27 @@ def pytest_sessionstart(session) -> None:
         from orchestration.cli import prepare_manifest
 
         prepare_manifest()
+
+
+@dataclass
+class DemoWarehouse:
+    landing: Path
+    database: Path
+    result: dg.ExecuteInProcessResult
+    report: object  # orchestration.demo.generator.GenerationReport
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory) -> DemoWarehouse:
+    from orchestration.demo.generator import generate_landing
+
+    root = tmp_path_factory.mktemp("demo_warehouse")
+    landing, database = root / "landing", root / "warehouse.duckdb"
+    report = generate_landing(landing, seed=42, progress=False)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SALES_LANDING_DIR", str(landing))
+        env.setenv("SALES_WAREHOUSE_PATH", str(database))
+        from orchestration.definitions import build_definitions
+
+        result = build_definitions().get_job_def("full_refresh").execute_in_process(raise_on_error=False)
+    return DemoWarehouse(landing, database, result, report)
