@@ -1,11 +1,18 @@
-"""One Dagster asset per extract object: new landing files -> `raw.<object>` tables."""
+"""One Dagster asset per extract object: new landing files -> `raw.<object>` tables, plus one
+asset reporting what lies outside every known object folder."""
 
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.ingestion.contract import OBJECTS, ExtractObject
-from orchestration.ingestion.loader import ensure_raw_schema, load_object
+from orchestration.ingestion.loader import (
+    FAILED,
+    LoadSummary,
+    ensure_raw_schema,
+    load_object,
+    load_unknown_folders,
+)
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
 
 RAW_GROUP = "raw"
@@ -14,6 +21,38 @@ RAW_GROUP = "raw"
 def raw_asset_key(obj: ExtractObject) -> dg.AssetKey:
     """The key dbt sources point at through `meta.dagster.asset_key`."""
     return dg.AssetKey(["raw", obj.raw_table])
+
+
+def _report(context: dg.AssetExecutionContext, summary: LoadSummary) -> dg.MaterializeResult:
+    """Log every file that did not load and turn the summary into materialization metadata.
+
+    A file that failed for a reason not its own (disk, memory) fails the step after the other
+    files have loaded, so the run shows it and the retry policy can try it again.
+    """
+    problems = [f for f in summary.files if f.status not in ("loaded", "skipped")]
+    for result in problems:
+        context.log.warning(f"{result.source_file}: {result.status}: {result.reason}")
+    failed = [f for f in problems if f.status == FAILED]
+    if failed:
+        raise dg.Failure(
+            description=f"{len(failed)} file(s) could not be processed and will be retried",
+            metadata={"files": "\n".join(f"{f.source_file}: {f.reason}" for f in failed)},
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "files_new": len(summary.files),
+            "files_loaded": summary.files_loaded,
+            "files_already_loaded": summary.unchanged_files,
+            "rows_loaded": summary.rows_loaded,
+            "rows_rejected": summary.rows_rejected,
+            "files_not_loaded": dg.MetadataValue.md(
+                "\n".join(f"- `{f.source_file}`: {f.status}: {f.reason}" for f in problems) or "none"
+            ),
+            "ignored_files": dg.MetadataValue.md(
+                "\n".join(f"- `{p}`" for p in summary.ignored_files) or "none"
+            ),
+        }
+    )
 
 
 def _build_ingestion_asset(obj: ExtractObject) -> dg.AssetsDefinition:
@@ -36,23 +75,27 @@ def _build_ingestion_asset(obj: ExtractObject) -> dg.AssetsDefinition:
             summary = load_object(
                 con, Path(warehouse.landing_dir), obj, warehouse.reject_threshold, log=context.log.info
             )
-        problems = [f for f in summary.files if f.status not in ("loaded", "skipped")]
-        for result in problems:
-            context.log.warning(f"{result.source_file}: {result.status}: {result.reason}")
-        return dg.MaterializeResult(
-            metadata={
-                "files_seen": len(summary.files),
-                "files_loaded": summary.files_loaded,
-                "rows_loaded": summary.rows_loaded,
-                "rows_rejected": summary.rows_rejected,
-                "files_not_loaded": dg.MetadataValue.md(
-                    "\n".join(f"- `{f.source_file}`: {f.status}: {f.reason}" for f in problems) or "none"
-                ),
-                "table": f"raw.{obj.raw_table}",
-            }
-        )
+        return _report(context, summary)
 
     return _ingest
 
 
-ingestion_assets = [_build_ingestion_asset(obj) for obj in OBJECTS]
+@dg.asset(
+    key=["raw", "unrecognised_files"],
+    group_name=RAW_GROUP,
+    kinds={"duckdb"},
+    pool=WAREHOUSE_WRITER_POOL,
+    description=(
+        "Data files outside every known object folder (an unknown object, the landing root), "
+        "recorded once in `raw.load_manifest` as unreadable, and non-data files listed as ignored."
+    ),
+)
+def unrecognised_files(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        summary = load_unknown_folders(con, Path(warehouse.landing_dir), log=context.log.info)
+    return _report(context, summary)
+
+
+ingestion_assets = [*(_build_ingestion_asset(obj) for obj in OBJECTS), unrecognised_files]
