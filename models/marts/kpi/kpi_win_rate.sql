@@ -1,89 +1,41 @@
 -- One row per month x rep where the rep closed (won or lost) at least one opportunity:
--- win rate by count and by amount. Same rows as kpi_deal_size.
+-- win rate by count and by amount. Same rows as kpi_deal_size (both read one intermediate).
 with
-
-opportunities as (
-
-    select
-        rep_id,
-        close_month_start,
-        is_won,
-        is_lost,
-        won_amount,
-        lost_amount
-    from {{ ref('fct_opportunities') }}
-
-),
-
-reps as (
-
-    select
-        rep_id,
-        rep_name,
-        manager_id
-    from {{ ref('dim_reps') }}
-
-),
-
-closed_opportunities as (
-
-    -- Won (IsWon, whatever IsClosed says) or lost (IsClosed and not IsWon); a null amount
-    -- counts as 0 in won_amount / lost_amount.
-    select
-        rep_id,
-        close_month_start as month_start,
-        is_won,
-        is_lost,
-        won_amount,
-        lost_amount
-    from opportunities
-    where is_won or is_lost
-
-),
 
 rep_months as (
 
     select
         month_start,
         rep_id,
-        sum(case when is_won then 1 else 0 end) as won_count,
-        sum(case when is_lost then 1 else 0 end) as lost_count,
-        coalesce(sum(won_amount), 0) as won_amount,
-        coalesce(sum(lost_amount), 0) as lost_amount
-    from closed_opportunities
-    group by
-        month_start,
-        rep_id
+        rep_name,
+        manager_id,
+        won_count,
+        lost_count,
+        won_amount,
+        lost_amount
+    from {{ ref('int_closed_deals_summed_by_rep_month') }}
 
 ),
 
 final as (
 
     select
-        rep_months.month_start,
-        rep_months.rep_id,
-        reps.rep_name,
-        reps.manager_id,
-        cast(rep_months.won_count as {{ dbt.type_int() }}) as won_count,
-        cast(rep_months.lost_count as {{ dbt.type_int() }}) as lost_count,
-        cast(rep_months.won_amount as decimal(18, 2)) as won_amount,
-        cast(rep_months.lost_amount as decimal(18, 2)) as lost_amount,
+        month_start,
+        rep_id,
+        rep_name,
+        manager_id,
+        won_count,
+        lost_count,
+        won_amount,
+        lost_amount,
         cast(
-            cast(
-                cast(rep_months.won_count as decimal(38, 6))
-                / nullif(rep_months.won_count + rep_months.lost_count, 0)
-                as decimal(38, 6)
-            ) as decimal(18, 6)
+            cast(cast(won_count as decimal(38, 6)) / nullif(won_count + lost_count, 0) as decimal(38, 6))
+            as decimal(18, 6)
         ) as win_rate,
         cast(
-            cast(
-                rep_months.won_amount / nullif(rep_months.won_amount + rep_months.lost_amount, 0)
-                as decimal(38, 6)
-            ) as decimal(18, 6)
+            cast(won_amount / nullif(won_amount + lost_amount, 0) as decimal(38, 6)) as decimal(18, 6)
         ) as win_rate_amount
     from rep_months
-    left join reps
-        on rep_months.rep_id = reps.rep_id
 
 )
 
