@@ -43,5 +43,5 @@ def demo_warehouse(tmp_path_factory) -> DemoWarehouse:
         env.setenv("SALES_WAREHOUSE_PATH", str(database))
         from orchestration.definitions import build_definitions
 
-        result = build_definitions().get_job_def("full_refresh").execute_in_process(raise_on_error=False)
+        result = build_definitions().resolve_job_def("full_refresh").execute_in_process(raise_on_error=False)
     return DemoWarehouse(landing, database, result, report)
