@@ -43,7 +43,7 @@ format: install
 
 # Rebuild the dbt models on the current warehouse (after `make run` has loaded raw).
 dbt-build: install
-	$(DBT) build $(DBT_DIRS)
+	$(DBT) build $(DBT_DIRS) $(DBT_ARGS)
 
 demo-data: install
 	$(BIN)/python -m orchestration.demo --out $(SALES_LANDING_DIR)
