@@ -3,18 +3,7 @@
 -- quarter (won/lost counts and amounts, win rates as kpi_win_rate defines them). One row per
 -- rep and quarter with any activity or any closed (won or lost) opportunity.
 
-{#- The categories of the seed activity_categories plus unmapped, as in
-    kpi_activity_time_allocation. -#}
-{%- set categories = [
-    'digital_communication',
-    'personal_communication',
-    'internal_meeting',
-    'administration',
-    'travel',
-    'training',
-    'sales_preparation',
-    'unmapped',
-] %}
+{%- set categories = activity_categories() %}
 
 with
 

@@ -2,17 +2,7 @@
 -- (shared/spec/metrics.md, activity time allocation). One row per week and rep with at least
 -- one activity (a week whose activities all have 0 minutes is a row with total 0).
 
-{#- The categories of the seed activity_categories plus unmapped: the contract's columns. -#}
-{%- set categories = [
-    'digital_communication',
-    'personal_communication',
-    'internal_meeting',
-    'administration',
-    'travel',
-    'training',
-    'sales_preparation',
-    'unmapped',
-] %}
+{%- set categories = activity_categories() %}
 
 with
 

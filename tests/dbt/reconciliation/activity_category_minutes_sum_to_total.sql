@@ -4,16 +4,7 @@
 -- Each column is a sum rounded to 4 decimals, so sums of columns may differ by a few
 -- rounding steps (tolerance 0.001). Fails with every row that breaks one of these.
 
-{%- set categories = [
-    'digital_communication',
-    'personal_communication',
-    'internal_meeting',
-    'administration',
-    'travel',
-    'training',
-    'sales_preparation',
-    'unmapped',
-] %}
+{%- set categories = activity_categories() %}
 
 with
 

@@ -9,16 +9,7 @@
 -- differ from the facts by 0.00005, a rep's total over many periods by a few thousandths.
 -- Fails with every rep-period that disagrees.
 
-{%- set categories = [
-    'digital_communication',
-    'personal_communication',
-    'internal_meeting',
-    'administration',
-    'travel',
-    'training',
-    'sales_preparation',
-    'unmapped',
-] %}
+{%- set categories = activity_categories() %}
 
 with
 
