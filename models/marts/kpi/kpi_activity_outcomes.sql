@@ -19,16 +19,17 @@ activities as (
 
 ),
 
-opportunities as (
+closed_rep_months as (
 
+    -- Won/lost counts and amounts per rep and month, as kpi_win_rate reads them.
     select
+        month_start,
         rep_id,
-        close_quarter_start,
-        is_won,
-        is_lost,
+        won_count,
+        lost_count,
         won_amount,
         lost_amount
-    from {{ ref('fct_opportunities') }}
+    from {{ ref('int_closed_deals_summed_by_rep_month') }}
 
 ),
 
@@ -54,19 +55,16 @@ activity_quarters as (
 
 closed_quarters as (
 
-    -- Won = IsWon (even without IsClosed); lost = IsClosed and not IsWon; a null amount
-    -- counts 0 (won_amount / lost_amount of fct_opportunities).
     select
-        close_quarter_start as quarter_start,
+        cast({{ dbt.date_trunc('quarter', 'month_start') }} as date) as quarter_start,
         rep_id,
-        sum(case when is_won then 1 else 0 end) as won_count,
-        sum(case when is_lost then 1 else 0 end) as lost_count,
-        sum(case when is_won then won_amount else 0 end) as won_amount,
-        sum(case when is_lost then lost_amount else 0 end) as lost_amount
-    from opportunities
-    where is_won or is_lost
+        sum(won_count) as won_count,
+        sum(lost_count) as lost_count,
+        sum(won_amount) as won_amount,
+        sum(lost_amount) as lost_amount
+    from closed_rep_months
     group by
-        close_quarter_start,
+        cast({{ dbt.date_trunc('quarter', 'month_start') }} as date),
         rep_id
 
 ),
