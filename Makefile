@@ -1,5 +1,6 @@
-# The project's interface: `make run` (the main job on demo data) and `make test` (every test).
-# Both create the virtual environment and install what is missing first.
+# The project's interface: `make run` (the main job on demo data), `make test` (every test),
+# `make ui` (the Dagster UI) and `make daily` (the daily job, for cron or CI).
+# Each creates the virtual environment and installs what is missing first.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -13,7 +14,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 DBT := $(BIN)/dbt --no-use-colors
 DBT_DIRS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: install manifest run test lint format dbt-build demo-data clean
+.PHONY: install manifest run daily ui test lint format dbt-build demo-data clean
 
 install: $(VENV)/.installed
 
@@ -29,6 +30,17 @@ manifest: install
 
 run: install
 	$(BIN)/python -m orchestration.cli run
+
+# The daily job from the shell (cron, CI): new landing files in, everything downstream rebuilt.
+# Exits 1 with the failing step and reason on stderr when the run fails. Queues on the DuckDB
+# writer pool with runs of the UI, the schedule and the sensor (same DAGSTER_HOME).
+daily: install
+	$(BIN)/python -m orchestration.cli daily
+
+# The Dagster UI and daemon (schedule, sensors, run queue) on http://127.0.0.1:$(UI_PORT).
+UI_PORT ?= 3000
+ui: install
+	$(BIN)/python -m orchestration.cli ui --host 127.0.0.1 --port $(UI_PORT)
 
 test: manifest
 	$(BIN)/ruff check orchestration tests

@@ -1,7 +1,14 @@
-"""`python -m orchestration.cli run`: the README's main command.
+"""`python -m orchestration.cli <command>`: the README's commands.
 
-Generates demo data when the landing folder is empty, produces the dbt manifest, runs the
-full-refresh job (ingestion then dbt build) and prints where the warehouse is and what it holds.
+- `run`: generate demo data when the landing folder is empty, then the full-refresh job
+  (ingestion then dbt build) and a summary of the warehouse (`make run`).
+- `daily`: the daily job (new landing files in, everything downstream rebuilt), for cron or CI
+  (`make daily`). Exit status 1 when the run fails, with the failing step and reason on stderr.
+- `ui`: the Dagster UI and daemon (`dagster dev`) on 127.0.0.1 (`make ui`).
+
+Every command first writes dbt's manifest (`dbt parse`) and makes sure DAGSTER_HOME holds a
+`dagster.yaml` with the writer pool's limit, so runs from the shell, the schedule, the sensor
+and the UI queue on the DuckDB file instead of failing on its lock.
 """
 
 from __future__ import annotations
@@ -10,9 +17,17 @@ import argparse
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from orchestration import config
+
+if TYPE_CHECKING:
+    from dagster import AssetKey
+
+# INFO keeps the console to one line per file loaded and per dbt node.
+_CONSOLE_INFO = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def _landing_is_empty(landing: Path) -> bool:
@@ -36,6 +51,54 @@ def prepare_manifest() -> None:
     )
 
 
+def _prepare() -> Path:
+    """The manifest, the warehouse's folder and DAGSTER_HOME with its dagster.yaml."""
+    from orchestration.automation.instance import ensure_dagster_home
+
+    config.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
+    prepare_manifest()
+    return ensure_dagster_home()
+
+
+def execute_job(
+    job_name: str,
+    run_config: dict[str, Any],
+    tags: dict[str, str] | None = None,
+    asset_selection: Sequence[AssetKey] | None = None,
+) -> bool:
+    """Run a job (or the `asset_selection` subset of it) in this process against the
+    DAGSTER_HOME instance, so the writer pool applies and the run shows in the UI; print the
+    failing steps and reasons when it fails."""
+    import dagster as dg
+
+    from orchestration.automation.reporting import format_run_failure
+    from orchestration.definitions import defs
+
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={**run_config, **_CONSOLE_INFO},
+            tags={"sales/trigger": "cli", **(tags or {})},
+            asset_selection=asset_selection,
+        )
+    if result.success:
+        print(f"Run {result.run_id} of job {job_name} succeeded.")
+        return True
+    failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE]
+    run_failure = failures[0] if failures else None
+    print(
+        format_run_failure(
+            job_name,
+            result.run_id,
+            result.get_step_failure_events(),
+            run_failure.message if run_failure else None,
+        ),
+        file=sys.stderr,
+    )
+    return False
+
+
 def run(seed: int) -> int:
     landing = config.landing_dir()
     if _landing_is_empty(landing):
@@ -43,45 +106,68 @@ def run(seed: int) -> int:
 
         print(f"Landing folder {landing} is empty: generating demo data (seed {seed})...")
         generate_landing(landing, seed=seed)
-    config.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
-    prepare_manifest()
+    _prepare()
 
-    import dagster as dg
-
-    from orchestration.definitions import defs
+    from orchestration.jobs import FULL_REFRESH_JOB, dbt_run_config
     from orchestration.summary import warehouse_summary
 
-    dagster_home = Path(
-        os.environ.setdefault("DAGSTER_HOME", str(config.PROJECT_ROOT / "data" / "dagster_home"))
-    )
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    with dg.DagsterInstance.get() as instance:
-        result = defs.get_job_def("full_refresh").execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            # INFO keeps the console to one line per file loaded and per dbt node.
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
+    succeeded = execute_job(FULL_REFRESH_JOB, dbt_run_config(full_refresh=True))
     print()
     print(warehouse_summary(config.warehouse_path()))
-    if not result.success:
-        failed = [e for e in result.all_events if e.is_step_failure]
-        for event in failed:
-            print(
-                f"FAILED step {event.step_key}: {event.event_specific_data.error.message.strip()}",
-                file=sys.stderr,
-            )
-        return 1
-    return 0
+    return 0 if succeeded else 1
+
+
+def daily(summary: bool) -> int:
+    _prepare()
+
+    from orchestration.jobs import DAILY_JOB, daily_run_config
+
+    succeeded = execute_job(DAILY_JOB, daily_run_config())
+    if summary:
+        from orchestration.summary import warehouse_summary
+
+        print()
+        print(warehouse_summary(config.warehouse_path()))
+    return 0 if succeeded else 1
+
+
+def ui_command(host: str, port: int) -> list[str]:
+    dagster = Path(sys.executable).with_name("dagster")
+    return [str(dagster), "dev", "-h", host, "-p", str(port), "-m", "orchestration.definitions"]
+
+
+def ui(host: str, port: int) -> int:
+    """Replace this process with `dagster dev` (Ctrl-C stops it and its children)."""
+    home = _prepare()
+    os.environ.setdefault("SALES_LANDING_DIR", str(config.landing_dir()))
+    command = ui_command(host, port)
+    print(f"Dagster UI on http://{host}:{port} (DAGSTER_HOME={home})", flush=True)
+    os.chdir(config.PROJECT_ROOT)
+    os.execv(command[0], command)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.cli",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="load the landing folder (demo data if empty) and build dbt")
     run_parser.add_argument("--seed", type=int, default=42, help="demo data seed (default 42)")
+    daily_parser = commands.add_parser("daily", help="the daily job: new landing files in, KPIs rebuilt")
+    daily_parser.add_argument(
+        "--summary", action="store_true", help="print the warehouse summary after the run (reads the file)"
+    )
+    ui_parser = commands.add_parser("ui", help="the Dagster UI (dagster dev) on 127.0.0.1")
+    ui_parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    ui_parser.add_argument("--port", type=int, default=3000, help="port (default 3000)")
     args = parser.parse_args(argv)
-    return run(args.seed)
+    if args.command == "run":
+        return run(args.seed)
+    if args.command == "daily":
+        return daily(summary=args.summary)
+    return ui(args.host, args.port)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,20 @@
-"""The one Definitions entry point of the code location."""
+"""The one Definitions entry point of the code location.
+
+Graph: landing (external, the files) -> raw (ingestion) -> staging -> intermediate -> facts
+-> kpi, with seeds beside staging; dbt tests are asset checks. Resources are bound once here,
+from the environment's paths (SALES_LANDING_DIR, SALES_WAREHOUSE_PATH); the instance
+(DAGSTER_HOME/dagster.yaml) holds the writer pool's limit.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.automation.landing import landing_specs, with_landing_deps
+from orchestration.automation.schedules import build_daily_schedule
+from orchestration.automation.sensors import build_landing_sensor, report_failed_runs
 from orchestration.ingestion.assets import ingestion_assets
-from orchestration.jobs import full_refresh_job
+from orchestration.jobs import daily_job, daily_run_config, full_refresh_job
 from orchestration.resources import warehouse_from_environment
 from orchestration.transformation.assets import dbt_warehouse_models
 from orchestration.transformation.project import dbt_resource
@@ -15,9 +24,15 @@ def build_definitions() -> dg.Definitions:
     """Definitions with resources bound to the current environment's paths (tests point them
     at a temporary folder before calling this)."""
     return dg.Definitions(
-        assets=[*ingestion_assets, dbt_warehouse_models],
-        jobs=[full_refresh_job],
+        assets=[*landing_specs(), *with_landing_deps(ingestion_assets), dbt_warehouse_models],
+        # Data-quality checks beyond the dbt tests (the quality package) are wired in here:
+        # asset_checks=[...],
+        jobs=[full_refresh_job, daily_job],
+        schedules=[build_daily_schedule(daily_job, daily_run_config())],
+        sensors=[build_landing_sensor(daily_job, daily_run_config), report_failed_runs],
         resources={"warehouse": warehouse_from_environment(), "dbt": dbt_resource()},
+        # Runs launched from the UI's "Materialize" buttons execute in-process too.
+        executor=dg.in_process_executor,
     )
 
 

@@ -1,14 +1,63 @@
-"""Jobs: the full refresh loads every new landing file and rebuilds everything downstream."""
+"""Jobs.
+
+- `full_refresh`: load every new landing file of every object into raw, then dbt build seeds,
+  staging, intermediate, facts and kpi with `--full-refresh`.
+- `daily`: the same path without `--full-refresh` (incremental models stay incremental): new
+  files in, then everything that depends on raw rebuilt, seeds included (they are edited by
+  hand). The daily schedule runs it whole; the landing sensor runs the subset of it that
+  depends on the objects that received files.
+
+Both run in-process: steps share one process, so small runs skip the multiprocess start-up
+cost. Across runs, the writer pool (limit 1, `dagster.yaml`) lets one writer step at a time
+touch the DuckDB file; transient failures retry with backoff (`WRITER_RETRY_POLICY`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import dagster as dg
 
-# In-process: steps share one process, so the DuckDB file has one writer at a time and small
-# runs skip the multiprocess start-up cost.
+from orchestration.ingestion.assets import RAW_GROUP
+from orchestration.resources import WRITER_RETRY_POLICY
+from orchestration.transformation.assets import SEEDS_GROUP, dbt_warehouse_models
+
+FULL_REFRESH_JOB = "full_refresh"
+DAILY_JOB = "daily"
+
+# Everything Dagster materializes (not the external landing assets).
+WAREHOUSE_SELECTION = dg.AssetSelection.all().materializable()
+# Raw ingestion and all that depends on it, plus the lookup seeds the staging models join.
+DAILY_SELECTION = dg.AssetSelection.groups(RAW_GROUP).downstream() | dg.AssetSelection.groups(SEEDS_GROUP)
+
+
+def dbt_run_config(full_refresh: bool) -> dict[str, Any]:
+    """Run config of the dbt step (`DbtBuildConfig`)."""
+    return {"ops": {dbt_warehouse_models.node_def.name: {"config": {"full_refresh": full_refresh}}}}
+
+
+def daily_run_config(selection: Iterable[dg.AssetKey] | None = None) -> dict[str, Any]:
+    """What the schedule (whole job) and the landing sensor (a `selection` of it) launch the daily
+    job with: no --full-refresh. Empty when the selection has no dbt asset (no dbt step)."""
+    if selection is not None and not set(selection) & set(dbt_warehouse_models.keys):
+        return {}
+    return dbt_run_config(full_refresh=False)
+
+
 full_refresh_job = dg.define_asset_job(
-    name="full_refresh",
-    selection=dg.AssetSelection.all(),
+    name=FULL_REFRESH_JOB,
+    selection=WAREHOUSE_SELECTION,
+    config=dbt_run_config(full_refresh=True),
     executor_def=dg.in_process_executor,
-    description="Load every new landing file into raw, then dbt build seeds, staging and marts.",
+    op_retry_policy=WRITER_RETRY_POLICY,
+    description="Load every new landing file into raw, then dbt build (--full-refresh) seeds to KPIs.",
+)
+
+daily_job = dg.define_asset_job(
+    name=DAILY_JOB,
+    selection=DAILY_SELECTION,
+    executor_def=dg.in_process_executor,
+    op_retry_policy=WRITER_RETRY_POLICY,
+    description="Load the new landing files into raw, then dbt build everything that depends on them.",
 )

@@ -1,37 +1,73 @@
-"""dbt seeds, models and tests as Dagster assets and asset checks."""
+"""dbt seeds, models and tests as Dagster assets and asset checks.
 
-from collections.abc import Mapping
+Keys are `<schema>/<model>`, the relation the model builds in DuckDB (`staging/stg_...`,
+`marts/kpi_revenue`, `seeds/...`); groups follow the layers, with the marts split in two so the
+graph reads landing -> raw -> staging -> intermediate -> facts -> kpi.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the step's parameter annotations
+# (context, resources, config) at definition time.
+import shutil
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from pydantic import Field
 
-from orchestration.resources import WAREHOUSE_WRITER_POOL
+from orchestration.resources import WAREHOUSE_WRITER_POOL, WRITER_RETRY_POLICY, is_lock_error
 from orchestration.transformation.project import dbt_project
 
-# Top-level folder under models/ -> asset group: the graph reads landing -> raw -> staging -> ...
-_LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+SEEDS_GROUP = "seeds"
+FACTS_GROUP = "facts"  # models/marts/core: fct_*, dim_*, bridge_*
+KPI_GROUP = "kpi"  # models/marts/kpi: the BI-facing kpi_* marts
+# Group of each top-level folder under models/ (marts are split by sub-folder, below).
+_FOLDER_GROUPS = {"staging": "staging", "intermediate": "intermediate"}
+
+
+def _folders(props: Mapping[str, Any]) -> list[str]:
+    """Folders of a node under its resource path: fqn is [project, *folders, name]."""
+    return list(props["fqn"][1:-1])
+
+
+def layer_group(props: Mapping[str, Any]) -> str:
+    """The asset group of a dbt seed or model."""
+    if props["resource_type"] == "seed":
+        return SEEDS_GROUP
+    folders = _folders(props) or ["models"]
+    if folders[0] == "marts":
+        return KPI_GROUP if folders[1:2] == ["kpi"] else FACTS_GROUP
+    return _FOLDER_GROUPS.get(folders[0], folders[0])
 
 
 class LayerTranslator(DagsterDbtTranslator):
-    """Names dbt assets `<layer>/<model>` and groups them by layer (seeds in `seeds`)."""
-
-    def _layer(self, props: Mapping[str, Any]) -> str:
-        if props["resource_type"] == "seed":
-            return "seeds"
-        folder = props["fqn"][1] if len(props["fqn"]) > 2 else "models"
-        return _LAYER_GROUPS.get(folder, folder)
+    """Names dbt assets `<schema>/<model>` and groups them by layer (marts: facts and kpi)."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
+        resource_type = dbt_resource_props["resource_type"]
+        if resource_type == "source":
             return super().get_asset_key(dbt_resource_props)  # meta.dagster.asset_key -> raw/<table>
-        return dg.AssetKey([self._layer(dbt_resource_props), dbt_resource_props["name"]])
+        prefix = SEEDS_GROUP if resource_type == "seed" else (_folders(dbt_resource_props) or ["models"])[0]
+        return dg.AssetKey([prefix, dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return self._layer(dbt_resource_props)
+        return layer_group(dbt_resource_props)
 
 
 translator = LayerTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+class DbtBuildConfig(dg.Config):
+    """Run configuration of the dbt step."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description="Pass --full-refresh: rebuild incremental models and seeds from scratch.",
+    )
+
+
+def dbt_build_args(config: DbtBuildConfig) -> list[str]:
+    return ["build", *(["--full-refresh"] if config.full_refresh else [])]
 
 
 @dbt_assets(
@@ -39,7 +75,24 @@ translator = LayerTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_
     project=dbt_project(),
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_WRITER_POOL,
+    retry_policy=WRITER_RETRY_POLICY,
 )
-def dbt_warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build` of the selected seeds and models, with their tests as asset checks."""
-    yield from dbt.cli(["build"], context=context).stream()
+def dbt_warehouse_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    """`dbt build` of the selected seeds and models, with their tests as asset checks.
+
+    A DuckDB lock held outside Dagster is retried with backoff (the step's retry policy); any
+    other dbt failure (a failed test, a SQL error) fails the step at once with dbt's messages.
+    """
+    invocation = dbt.cli(dbt_build_args(config), context=context, raise_on_error=False)
+    yield from invocation.stream()
+    error = invocation.get_error()
+    if error is None:
+        # Each invocation writes its own target/<step>-<run> folder (manifest, compiled SQL,
+        # logs: megabytes per run); keep it only when the build failed (its dbt.log is cited).
+        shutil.rmtree(invocation.target_path, ignore_errors=True)
+        return
+    if is_lock_error(str(error)):
+        raise error  # transient: the retry policy tries again after a backoff
+    raise dg.Failure(description=str(error), allow_retries=False)
