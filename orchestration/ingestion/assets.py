@@ -13,7 +13,7 @@ from orchestration.ingestion.loader import (
     load_object,
     load_unknown_folders,
 )
-from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
+from orchestration.resources import WAREHOUSE_WRITER_POOL, WRITER_RETRY_POLICY, WarehouseResource
 
 RAW_GROUP = "raw"
 
@@ -63,6 +63,8 @@ def _build_ingestion_asset(obj: ExtractObject) -> dg.AssetsDefinition:
         group_name=RAW_GROUP,
         kinds={"duckdb"},
         pool=WAREHOUSE_WRITER_POOL,
+        # On the asset, not only the jobs: a one-off Materialize from the UI retries too.
+        retry_policy=WRITER_RETRY_POLICY,
         description=(
             f"Every file under the landing folder's `{folder}/` not loaded before, appended to "
             f"`raw.{obj.raw_table}` with lineage columns; bad rows go to `raw.load_rejects`, "
@@ -85,6 +87,7 @@ def _build_ingestion_asset(obj: ExtractObject) -> dg.AssetsDefinition:
     group_name=RAW_GROUP,
     kinds={"duckdb"},
     pool=WAREHOUSE_WRITER_POOL,
+    retry_policy=WRITER_RETRY_POLICY,
     description=(
         "Data files outside every known object folder (an unknown object, the landing root), "
         "recorded once in `raw.load_manifest` as unreadable, and non-data files listed as ignored."
