@@ -14,7 +14,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 DBT := $(BIN)/dbt --no-use-colors
 DBT_DIRS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: install manifest run daily ui test lint format dbt-build demo-data clean
+.PHONY: quality-bench install manifest run daily ui test lint format dbt-build demo-data clean
 
 install: $(VENV)/.installed
 
@@ -62,3 +62,7 @@ demo-data: install
 
 clean:
 	rm -rf data target
+
+# Validation time as a share of the full build, measured in one run (demo size).
+quality-bench: manifest
+	$(BIN)/python -m orchestration.quality.benchmark --size demo

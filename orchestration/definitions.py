@@ -15,6 +15,7 @@ from orchestration.automation.schedules import build_daily_schedule
 from orchestration.automation.sensors import build_landing_sensor, report_failed_runs
 from orchestration.ingestion.assets import ingestion_assets
 from orchestration.jobs import daily_job, daily_run_config, full_refresh_job
+from orchestration.quality.checks import quality_checks
 from orchestration.resources import warehouse_from_environment
 from orchestration.transformation.assets import dbt_warehouse_models
 from orchestration.transformation.project import dbt_resource
@@ -25,8 +26,8 @@ def build_definitions() -> dg.Definitions:
     at a temporary folder before calling this)."""
     return dg.Definitions(
         assets=[*landing_specs(), *with_landing_deps(ingestion_assets), dbt_warehouse_models],
-        # Data-quality checks beyond the dbt tests (the quality package) are wired in here:
-        # asset_checks=[...],
+        # Great Expectations suites beyond the dbt tests (orchestration/quality).
+        asset_checks=quality_checks,
         jobs=[full_refresh_job, daily_job],
         schedules=[build_daily_schedule(daily_job, daily_run_config())],
         sensors=[build_landing_sensor(daily_job, daily_run_config), report_failed_runs],

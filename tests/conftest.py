@@ -41,6 +41,7 @@ def demo_warehouse(tmp_path_factory) -> DemoWarehouse:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SALES_LANDING_DIR", str(landing))
         env.setenv("SALES_WAREHOUSE_PATH", str(database))
+        env.setenv("SALES_QUALITY_DIR", str(root / "quality"))
         from orchestration.definitions import build_definitions
 
         result = build_definitions().resolve_job_def("full_refresh").execute_in_process(raise_on_error=False)

@@ -1,0 +1,138 @@
+"""How long the data-quality checks take, as a share of the whole build, on one warehouse.
+
+    python -m orchestration.quality.benchmark --size demo
+    python -m orchestration.quality.benchmark --size 20000000 --landing /tmp/scale20m/landing
+
+Generates the landing folder (demo generator; not timed) unless `--landing` names one, then
+runs the whole build once in-process on a fresh warehouse: every ingestion asset, the raw
+checks, `dbt build` (models, seeds and dbt's own tests), the staging and mart checks. The share
+is the time of the three quality steps over the run's wall time, both measured in this run.
+Prints the step times, the share, the GX validation time proper and this process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from orchestration.demo.generator import DEMO_ACTIVITY_ROWS
+
+_QUALITY_STEP_PREFIX = "quality_"
+
+
+def _size(value: str) -> int:
+    return DEMO_ACTIVITY_ROWS if value == "demo" else int(value.replace("_", ""))
+
+
+def _step_seconds(instance, run_id: str) -> dict[str, float]:
+    """Wall time of each step, from its start to its success or failure event."""
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = defaultdict(float)
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            seconds[event.step_key] += entry.timestamp - started.pop(event.step_key)
+    return dict(seconds)
+
+
+def _validation_seconds(result) -> float:
+    """Seconds GX spent validating (sum of the suites' own timings, from the check metadata)."""
+    total = 0.0
+    for evaluation in result.get_asset_check_evaluations():
+        value = evaluation.metadata.get("validation_seconds")
+        total += float(value.value) if value is not None else 0.0
+    return total
+
+
+def run(activity_rows: int, workdir: Path, landing: Path | None) -> int:
+    workdir.mkdir(parents=True, exist_ok=True)
+    if landing is None:
+        landing = workdir / "landing"
+        if not landing.exists():
+            from orchestration.demo.generator import generate_landing
+
+            print(f"generating {activity_rows:,} activity rows into {landing} (not timed) ...", flush=True)
+            generate_landing(landing, seed=42, activity_rows=activity_rows, progress=False)
+    warehouse = workdir / "warehouse.duckdb"
+    for stale in (warehouse, workdir / "warehouse.duckdb.wal"):
+        stale.unlink(missing_ok=True)
+    shutil.rmtree(workdir / "quality", ignore_errors=True)
+    os.environ["SALES_LANDING_DIR"] = str(landing)
+    os.environ["SALES_WAREHOUSE_PATH"] = str(warehouse)
+    os.environ["SALES_QUALITY_DIR"] = str(workdir / "quality")
+
+    from orchestration.cli import prepare_manifest
+
+    prepare_manifest()
+
+    import dagster as dg
+
+    from orchestration.ingestion.assets import ingestion_assets
+    from orchestration.quality.checks import quality_checks
+    from orchestration.resources import warehouse_from_environment
+    from orchestration.transformation.assets import dbt_warehouse_models
+    from orchestration.transformation.project import dbt_resource
+
+    print(f"building {warehouse} from {landing} ...", flush=True)
+    with dg.DagsterInstance.ephemeral() as instance:
+        started = time.perf_counter()
+        result = dg.materialize(
+            [*ingestion_assets, dbt_warehouse_models, *quality_checks],
+            resources={"warehouse": warehouse_from_environment(), "dbt": dbt_resource()},
+            instance=instance,
+            raise_on_error=False,
+        )
+        total = time.perf_counter() - started
+        steps = _step_seconds(instance, result.run_id)
+
+    quality = {k: v for k, v in steps.items() if k.startswith(_QUALITY_STEP_PREFIX)}
+    ingestion = sum(v for k, v in steps.items() if k.startswith("raw"))
+    dbt = sum(v for k, v in steps.items() if "dbt" in k)
+    validation = sum(quality.values())
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    print()
+    print(f"activity rows            {activity_rows:>14,}")
+    print(f"run succeeded            {str(result.success):>14}")
+    print(f"full build (wall)        {total:>12.1f} s")
+    print(f"  ingestion steps        {ingestion:>12.1f} s")
+    print(f"  dbt build step         {dbt:>12.1f} s  (models, seeds and dbt tests)")
+    for key, seconds in sorted(quality.items()):
+        print(f"  {key:<22} {seconds:>12.1f} s")
+    print(f"validation (3 steps)     {validation:>12.1f} s  = {validation / total:.1%} of the full build")
+    print(f"  GX validation proper   {_validation_seconds(result):>12.1f} s  (suites' own timings)")
+    print(f"checks failed            {len(failed):>14}")
+    print(
+        f"peak RSS                 {peak_mb:>11.0f} MB  (this process; dbt subprocess {children_mb:.0f} MB)"
+    )
+    print(f"Data Docs                {workdir / 'quality' / 'data_docs' / 'index.html'}")
+    return 0 if result.success else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.quality.benchmark", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--size", type=_size, default=DEMO_ACTIVITY_ROWS, help="'demo' or activity rows")
+    parser.add_argument("--landing", type=Path, help="an existing landing folder (else one is generated)")
+    parser.add_argument("--workdir", type=Path, help="where the warehouse goes (default: a temp folder)")
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="quality_bench_"))
+    return run(args.size, workdir, args.landing)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
