@@ -82,6 +82,7 @@ def execute_job(
             tags={"sales/trigger": "cli", **(tags or {})},
             asset_selection=asset_selection,
         )
+    _print_check_summary(result.get_asset_check_evaluations())
     if result.success:
         print(f"Run {result.run_id} of job {job_name} succeeded.")
         return True
@@ -97,6 +98,16 @@ def execute_job(
         file=sys.stderr,
     )
     return False
+
+
+def _print_check_summary(evaluations: Sequence[Any]) -> None:
+    """The run's asset checks (dbt tests and Great Expectations suites) in a few lines."""
+    from orchestration.automation.reporting import format_check_summary
+    from orchestration.quality.settings import quality_settings
+
+    if evaluations:
+        docs = quality_settings().docs_index
+        print(format_check_summary(evaluations, str(docs) if docs.exists() else None))
 
 
 def run(seed: int) -> int:

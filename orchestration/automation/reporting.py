@@ -41,3 +41,23 @@ def format_run_failure(
     if not step_failures and run_message:
         lines.append(f"  {_first_lines(run_message)}")
     return "\n".join(lines)
+
+
+def format_check_summary(
+    evaluations: Sequence[dg.AssetCheckEvaluation], docs_index: str | None = None
+) -> str:
+    """`Asset checks: N passed, M failed` then one line per failed check (blocking first), and
+    where the Data Docs are: what a console user needs after a run."""
+    failed = sorted(
+        (e for e in evaluations if not e.passed),
+        key=lambda e: (e.severity != dg.AssetCheckSeverity.ERROR, e.asset_key.to_user_string(), e.check_name),
+    )
+    lines = [f"Asset checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed."]
+    for evaluation in failed:
+        lines.append(
+            f"  {evaluation.severity.value:<5} {evaluation.asset_key.to_user_string()} "
+            f"{evaluation.check_name}: {_first_lines(evaluation.description or 'failed', limit=3)}"
+        )
+    if docs_index:
+        lines.append(f"Data quality report (Data Docs): {docs_index}")
+    return "\n".join(lines)

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 from corpus_harness import CASES_DIR, _link_tree
 
+from orchestration.automation.reporting import format_check_summary
 from orchestration.ingestion.assets import ingestion_assets, raw_asset_key
 from orchestration.ingestion.contract import OBJECTS
 from orchestration.quality.checks import quality_checks, suite_asset_key
@@ -61,6 +62,7 @@ def test_clean_demo_passes_every_check(demo_base, quality_dir, tmp_path):
         (e.asset_key.to_user_string(), e.check_name, e.description) for e in evaluations if not e.passed
     ]
     assert not failed
+    assert format_check_summary(evaluations) == f"Asset checks: {len(all_suites())} passed, 0 failed."
     docs = quality_dir / "data_docs" / "index.html"
     assert docs.exists()
     index = docs.read_text(encoding="utf-8")
@@ -111,7 +113,14 @@ def test_blocking_defect_stops_the_run_before_dbt(demo_base, tmp_path, capfd):
         assert (
             con.execute("select count(*), sum(won_amount) from marts.kpi_win_rate").fetchall() == kpi_before
         )
-    # The console says why.
+    # The CLI's summary names the failed check first ...
+    summary = format_check_summary(result.get_asset_check_evaluations(), "/q/data_docs/index.html")
+    lines = summary.splitlines()
+    assert lines[0].endswith("passed, 1 failed.")
+    assert lines[1].startswith("  ERROR raw/salesforce_opportunity gx_blocking: 1 of ")
+    assert "OwnerId is a known User" in lines[1]
+    assert lines[-1] == "Data quality report (Data Docs): /q/data_docs/index.html"
+    # ... and the console says why.
     console = capfd.readouterr()
     text = console.out + console.err
     assert "[quality] raw/salesforce_opportunity gx_blocking (ERROR, blocking) FAILED" in text
