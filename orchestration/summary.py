@@ -35,7 +35,7 @@ def warehouse_summary(database_path: Path) -> str:
         lines += [
             f"{'raw.' + obj.raw_table:<52}{_fmt(_count(con, 'raw.' + obj.raw_table)):>12}" for obj in OBJECTS
         ]
-        lines += ["", f"{'staging view':<52}{'rows':>12}"]
+        lines += ["", f"{'staging table':<52}{'rows':>12}"]
         lines += [
             f"{'staging.' + name:<52}{_fmt(_count(con, 'staging.' + name)):>12}"
             for name in _tables(con, "staging")

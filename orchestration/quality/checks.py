@@ -7,7 +7,7 @@ that selects a few assets runs only their checks (`can_subset`).
 - raw: after the ingestion assets, before dbt. A failed `gx_blocking` check (ERROR, blocking)
   stops dbt and everything after it: the marts keep their last good state.
 - staging and marts: after dbt. Their blocking checks stop whatever depends on them in a later
-  step. Staging views are built in the same dbt step as the marts, so the defects that must stop
+  step. Staging tables are built in the same dbt step as the marts, so the defects that must stop
   the marts are checked on raw already (on the records staging will show).
 
 Checks only read the warehouse, but they run in the writer pool: DuckDB refuses a read-only

@@ -89,7 +89,7 @@ class SuiteInputs:
 @dataclass(frozen=True)
 class TempTable:
     """A DuckDB temp table the runner creates before the suites that read it and drops after:
-    a costly view (a window over millions of rows) evaluated once for several suites."""
+    a costly query (joins over millions of rows) evaluated once for several suites."""
 
     name: str
     select: str

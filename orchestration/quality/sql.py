@@ -18,7 +18,7 @@ def newest_version(relation: str, key: str) -> str:
     """The newest version of each record of `relation`, as `macros/newest_version.sql` picks it
     (the contract's rule: highest system_modstamp, then last_modified_date, then the later file
     in landing order, then the later line). The raw checks run before dbt builds the staging
-    views, so they apply the same rule themselves; `tests/quality` checks the two agree.
+    tables, so they apply the same rule themselves; `tests/quality` checks the two agree.
     """
     return f"""(
     select * exclude (version_rank) from (
@@ -40,7 +40,7 @@ def newest_version(relation: str, key: str) -> str:
 
 
 def current_records(relation: str, key: str, has_is_deleted: bool) -> str:
-    """Newest versions that are not soft-deleted: the records the staging views show."""
+    """Newest versions that are not soft-deleted: the records the staging tables show."""
     newest = newest_version(relation, key)
     if not has_is_deleted:
         return newest

@@ -7,16 +7,12 @@ change data work on copies; the corpus cases land their files on top of it.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from corpus_harness import Base, ingest, placeholders
+from corpus_harness import Base, dbt_build_models, ingest, placeholders
 
-from orchestration import config
 from orchestration.demo import generate_landing
 
 
@@ -27,19 +23,6 @@ def quality_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SALES_QUALITY_DIR", str(folder))
         yield folder
-
-
-def dbt_build_models(warehouse: Path, workdir: Path) -> None:
-    """`dbt build` of seeds and models (no tests) into `warehouse`, with its own target folder."""
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [
-        str(dbt), "build", "--quiet", "--exclude", "resource_type:test", "resource_type:unit_test",
-        "--project-dir", str(config.PROJECT_ROOT), "--profiles-dir", str(config.PROJECT_ROOT / "profiles"),
-        "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
-    ]  # fmt: skip
-    env = {**os.environ, "SALES_WAREHOUSE_PATH": str(warehouse)}
-    completed = subprocess.run(command, env=env, capture_output=True, text=True)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
 @pytest.fixture(scope="session")

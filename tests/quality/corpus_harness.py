@@ -6,14 +6,17 @@ paths, same modification times, so the loader sees nothing new), the clean wareh
 the cases' files written after them (case by case, in path order, one minute apart: the landing
 order) with `{{user}}` / `{{account}}` replaced by a known User / Account Id of the clean data,
 plus a companion file of two good activity rows; then every object is loaded once, as the
-ingestion assets load it. Cases share a run (their files and Ids never collide), which also shows
-that one bad file never keeps the others of its run from loading.
+ingestion assets load it, and dbt rebuilds the staging tables. Cases share a run (their files
+and Ids never collide), which also shows that one bad file never keeps the others of its run
+from loading.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from typing import Any
 import duckdb
 import yaml
 
+from orchestration import config
 from orchestration.ingestion.contract import OBJECTS, ExtractObject
 from orchestration.ingestion.loader import LoadSummary, load_object, load_unknown_folders
 
@@ -29,6 +33,22 @@ CASES_DIR = CORPUS / "cases"
 COMPANION = "activity/activities/zz_companion.csv"
 COMPANION_ROWS = 2
 DEFAULT_THRESHOLD = 0.01
+STAGING_SELECTOR = "path:models/staging"  # dbt selector of the staging models
+
+
+def dbt_build_models(warehouse: Path, workdir: Path, select: str | None = None) -> None:
+    """`dbt build` of seeds and models (no tests; only `select` when given) into `warehouse`,
+    with its own target folder."""
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [
+        str(dbt), "build", "--quiet", "--exclude", "resource_type:test", "resource_type:unit_test",
+        "--project-dir", str(config.PROJECT_ROOT), "--profiles-dir", str(config.PROJECT_ROOT / "profiles"),
+        "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
+        *(["--select", select] if select else []),
+    ]  # fmt: skip
+    env = {**os.environ, "SALES_WAREHOUSE_PATH": str(warehouse)}
+    completed = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
 def load_cases() -> list[dict[str, Any]]:
@@ -175,6 +195,7 @@ def run_cases(base: Base, cases: list[dict[str, Any]], threshold: float, workdir
     landing, warehouse, files = prepare(base, cases, workdir)
     before = raw_counts(warehouse)
     summaries = ingest(landing, warehouse, threshold)
+    dbt_build_models(warehouse, workdir, select=STAGING_SELECTOR)  # as the job does before the staging checks
     return CaseRun(cases, landing, warehouse, files, summaries, before, raw_counts(warehouse))
 
 

@@ -7,6 +7,7 @@ import shutil
 
 import duckdb
 import pytest
+from corpus_harness import STAGING_SELECTOR, dbt_build_models
 
 from orchestration.ingestion.contract import OBJECTS, ExtractObject
 from orchestration.quality.runner import SuiteOutcome, run_suites
@@ -47,7 +48,7 @@ def _copy_row(
     con.execute(f"insert into {table} select * replace ({replaced}) from {table} {live} limit 1")
 
 
-def _plant_defects(con: duckdb.DuckDBPyConnection) -> None:
+def _plant_raw_defects(con: duckdb.DuckDBPyConnection) -> None:
     for obj in OBJECTS:
         required = next(c.name for c in obj.required_columns if c.name != obj.id_column)
         _copy_row(
@@ -59,6 +60,9 @@ def _plant_defects(con: duckdb.DuckDBPyConnection) -> None:
         )  # raw warnings: an Id twice in a file
         changes, _ = WARNING_DEFECTS[obj.name]
         _copy_row(con, obj, "BAD_WARN", changes)  # staging warnings
+
+
+def _plant_mart_defects(con: duckdb.DuckDBPyConnection) -> None:
     marts = [name for (name,) in con.execute(
         "select table_name from information_schema.tables where table_schema = 'marts'"
     ).fetchall()]  # fmt: skip
@@ -84,7 +88,10 @@ def bad_outcomes(demo_base, tmp_path_factory) -> dict[str, SuiteOutcome]:
     warehouse = folder / demo_base.warehouse.name
     shutil.copy2(demo_base.warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        _plant_defects(con)
+        _plant_raw_defects(con)
+    dbt_build_models(warehouse, folder, select=STAGING_SELECTOR)  # staging tables show the raw defects
+    with duckdb.connect(str(warehouse)) as con:
+        _plant_mart_defects(con)
     outcomes = run_suites(warehouse, all_suites(), build_docs=False)
     return {outcome.suite.name: outcome for outcome in outcomes}
 

@@ -153,7 +153,7 @@ def test_load_history_splits_at_run_start(tmp_path):
         assert load_history(con, since=None)["opportunity"].rows_before is None
 
 
-def test_current_records_match_the_staging_views(demo_base):
+def test_current_records_match_the_staging_tables(demo_base):
     """The raw checks' newest-version rule (sql.py) picks the records dbt's macro picks."""
     with duckdb.connect(str(demo_base.warehouse), read_only=True) as con:
         for raw, key, model, model_key, deletes in [
