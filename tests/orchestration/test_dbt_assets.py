@@ -3,6 +3,8 @@ dagster-dbt they override."""
 
 from __future__ import annotations
 
+import json
+
 import dagster as dg
 import pytest
 from dagster_dbt import DbtCliResource, asset_utils
@@ -44,3 +46,16 @@ def test_the_dbt_resource_overrides_still_exist_in_dagster_dbt(monkeypatch, tmp_
     assert isinstance(resource, WarehouseDbtCliResource)
     assert resource._cli_version.major == 1
     assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_every_dbt_data_test_is_an_asset_check():
+    # Singular tests that read several models need `meta.dagster.ref` (tests/dbt/reconciliation):
+    # without it dagster-dbt runs them but shows no check, and their failures go unseen in the UI.
+    from orchestration.transformation.assets import dbt_warehouse_models
+    from orchestration.transformation.project import dbt_project
+
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    tests = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "test"}
+    checks = {spec.name for spec in dbt_warehouse_models.check_specs}
+    assert tests - checks == set()
+    assert any(name.startswith("territory_") for name in checks)  # a multi-model singular test

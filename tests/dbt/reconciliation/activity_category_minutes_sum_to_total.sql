@@ -1,3 +1,6 @@
+-- Reads several models: dagster-dbt shows it as an asset check on the one it names here.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_activity_time_allocation'}}}) }}
+
 -- In both activity marts, on every row: the category columns add up to total_minutes
 -- (unmapped included), selling_minutes is digital + personal communication and not above
 -- total_minutes, and selling_share is selling / total (null exactly when total is 0).

@@ -1,3 +1,6 @@
+-- Reads several models: dagster-dbt shows it as an asset check on the one it names here.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_activity_time_allocation'}}}) }}
+
 -- The activity marts hold every activity of fct_activities exactly once:
 --   * kpi_activity_time_allocation, per rep and week: activities and minutes equal those of
 --     fct_activities in that week;

@@ -1,3 +1,6 @@
+-- Reads several models: dagster-dbt shows it as an asset check on the one it names here.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_activity_outcomes'}}}) }}
+
 -- kpi_activity_outcomes uses kpi_win_rate's definitions: for every rep and quarter, its
 -- won/lost counts and amounts equal kpi_win_rate's summed over the quarter's months, and
 -- every rep-quarter with a closed opportunity in kpi_win_rate has a row. Fails with every

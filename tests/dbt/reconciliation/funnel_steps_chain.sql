@@ -1,3 +1,6 @@
+-- Reads several models: dagster-dbt shows it as an asset check on the one it names here.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_funnel_leakage'}}}) }}
+
 -- In kpi_funnel_leakage, per cohort x source: the lead_to_mql step is entered by every lead of
 -- fct_leads, and the entered_count of step n + 1 equals the converted_count of step n (a step
 -- without a row counts 0 entered; a step converting no one has no next row).

@@ -1,3 +1,6 @@
+-- Reads several models: dagster-dbt shows it as an asset check on the one it names here.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_deal_size'}}}) }}
+
 -- kpi_deal_size and kpi_win_rate have exactly the same rows (month x rep with a closed
 -- opportunity) and the same won_count and won_amount on each. Fails with every row that
 -- is in one mart only or differs.

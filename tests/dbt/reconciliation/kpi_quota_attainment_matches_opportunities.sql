@@ -1,3 +1,6 @@
+-- Reads several models: dagster-dbt shows it as an asset check on the one it names here.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_quota_attainment'}}}) }}
+
 -- For every quota of fct_quotas there is exactly one row in kpi_quota_attainment, and its
 -- bookings (amount and count) equal the rep's won opportunities of fct_opportunities closed
 -- in the period. Recomputed another way than the mart: each quota period is laid out day by

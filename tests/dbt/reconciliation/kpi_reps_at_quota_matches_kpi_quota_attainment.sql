@@ -1,3 +1,6 @@
+-- Reads several models: dagster-dbt shows it as an asset check on the one it names here.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_reps_at_quota'}}}) }}
+
 -- Summed over the teams of each period, kpi_reps_at_quota's counts equal the counts of
 -- kpi_quota_attainment's quotas above 0 in that period (all, at or above quota, ramped,
 -- ramped at or above quota), and a period has rows in one mart exactly when it has a quota

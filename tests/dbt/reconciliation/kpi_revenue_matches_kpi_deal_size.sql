@@ -1,3 +1,6 @@
+-- Reads several models: dagster-dbt shows it as an asset check on the one it names here.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_revenue'}}}) }}
+
 -- For every month, kpi_revenue's bookings (amount and count) equal won_amount and
 -- won_count summed over the reps of kpi_deal_size; a month in one mart only must have no
 -- won deal (a revenue gap month, or a month with lost deals only). Fails with each month

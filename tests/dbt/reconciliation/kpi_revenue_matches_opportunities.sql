@@ -1,3 +1,6 @@
+-- Reads several models: dagster-dbt shows it as an asset check on the one it names here.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_revenue'}}}) }}
+
 -- kpi_revenue's bookings over all its months equal the won opportunities of
 -- fct_opportunities (amount, a null amount as 0, and count), and its first and last
 -- months are the first and last months with a won deal. Fails with one row when not.

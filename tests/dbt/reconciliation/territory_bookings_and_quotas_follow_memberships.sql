@@ -1,3 +1,6 @@
+-- Reads several models: dagster-dbt shows it as an asset check on the one it names here.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_territory_balance'}}}) }}
+
 -- Per quarter of kpi_territory_balance, summed over territories:
 --   * bookings_amount = the won amounts closed in the quarter, each opportunity counted once
 --     per territory of its account (so >= the org's bookings on accounts that are in at

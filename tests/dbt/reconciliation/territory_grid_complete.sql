@@ -1,3 +1,6 @@
+-- Reads several models: dagster-dbt shows it as an asset check on the one it names here.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_territory_balance'}}}) }}
+
 -- kpi_territory_balance has every territory x every quarter from the first to the last
 -- quarter with a booking (won opportunity's CloseDate) or a quota (period_start), and no
 -- other row. Fails with a row describing what is wrong.

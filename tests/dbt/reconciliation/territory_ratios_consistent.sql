@@ -1,3 +1,6 @@
+-- Reads several models: dagster-dbt shows it as an asset check on the one it names here.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_territory_balance'}}}) }}
+
 -- On every row of kpi_territory_balance the derived figures agree with their parts:
 -- attainment = bookings / quota (null iff quota 0); pipeline_per_rep = pipeline / reps (null
 -- iff no rep); the org figures are the same on every row of a quarter and the org has at
