@@ -8,7 +8,7 @@
     The salt comes from the environment variable SALES_PII_SALT (default empty). Keep it
     out of the repository; changing it changes every hash. Use letters and digits only:
     a quote is escaped, but a backslash would read differently on Spark.
-    The compiled SQL (so a staging view's definition) holds the salt; the raw layer holds
+    The compiled SQL (target/, dbt's logs) holds the salt; the raw layer holds
     the clear-text addresses anyway, so the protection is for everything built from
     staging (marts, exports, BI), not for readers of the raw schema.
 

@@ -126,3 +126,16 @@ class SuiteDef:
     @property
     def check_name(self) -> str:
         return self.severity.check_name
+
+
+SuiteBuild = Callable[[SuiteInputs], SuiteSpec]
+
+
+def suite_pair(
+    layer: str, table: str, blocking: tuple[str, SuiteBuild], warning: tuple[str, SuiteBuild]
+) -> list[SuiteDef]:
+    """A table's two suites, `gx_blocking` and `gx_warnings`: (description, build) each."""
+    return [
+        SuiteDef(layer, table, Severity.BLOCKING, *blocking),
+        SuiteDef(layer, table, Severity.WARNING, *warning),
+    ]

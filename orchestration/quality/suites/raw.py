@@ -18,9 +18,11 @@ Warnings (WARN), on the rows of the files loaded in this run (files never change
 
 from __future__ import annotations
 
+from functools import partial
+
 from orchestration.ingestion.contract import OBJECTS, ExtractObject
 from orchestration.quality import expectations as gxe
-from orchestration.quality.spec import RAW, Severity, SuiteDef, SuiteInputs, SuiteSpec
+from orchestration.quality.spec import RAW, Severity, SuiteDef, SuiteInputs, SuiteSpec, suite_pair
 from orchestration.quality.sql import BATCH, current_records, literal
 
 _LINEAGE_KEYS = ["_source_file", "_source_line"]
@@ -189,22 +191,16 @@ def raw_suites() -> list[SuiteDef]:
     suites = []
     for obj in OBJECTS:
         extra = " and its current records' amounts and references" if obj.api_name in _CURRENT_RULES else ""
-        suites.append(
-            SuiteDef(
-                layer=RAW,
-                table=obj.raw_table,
-                severity=Severity.BLOCKING,
-                description=f"Required columns present, row count equal to the load manifest{extra}.",
-                build=lambda inputs, obj=obj: _blocking(obj, inputs),
-            )
-        )
-        suites.append(
-            SuiteDef(
-                layer=RAW,
-                table=obj.raw_table,
-                severity=Severity.WARNING,
-                description="Ids unique within each new file; rows loaded within bounds of the last load.",
-                build=lambda inputs, obj=obj: _warnings(obj, inputs),
-            )
+        suites += suite_pair(
+            RAW,
+            obj.raw_table,
+            blocking=(
+                f"Required columns present, row count equal to the load manifest{extra}.",
+                partial(_blocking, obj),
+            ),
+            warning=(
+                "Ids unique within each new file; rows loaded within bounds of the last load.",
+                partial(_warnings, obj),
+            ),
         )
     return suites

@@ -19,9 +19,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from orchestration.quality import expectations as gxe
-from orchestration.quality.spec import STAGING, Severity, SuiteDef, SuiteInputs, SuiteSpec, TempTable
+from orchestration.quality.spec import (
+    STAGING,
+    Severity,
+    SuiteDef,
+    SuiteInputs,
+    SuiteSpec,
+    TempTable,
+    suite_pair,
+)
 from orchestration.quality.sql import BATCH
 
 MINUTES_PER_DAY = 24 * 60
@@ -441,22 +450,13 @@ def staging_suites(available: set[str] | None = None) -> list[SuiteDef]:
     for model in STAGING_MODELS:
         if available is not None and model.model not in available:
             continue
-        suites.append(
-            SuiteDef(
-                layer=STAGING,
-                table=model.model,
-                severity=Severity.BLOCKING,
-                description=f"{model.key} set; required fields set.",
-                build=lambda inputs, model=model: _blocking(model, inputs),
-            )
-        )
-        suites.append(
-            SuiteDef(
-                layer=STAGING,
-                table=model.model,
-                severity=Severity.WARNING,
-                description="Seed values known, consistent booleans, value ranges, references resolving.",
-                build=lambda inputs, model=model: _warnings(model, inputs),
-            )
+        suites += suite_pair(
+            STAGING,
+            model.model,
+            blocking=(f"{model.key} set; required fields set.", partial(_blocking, model)),
+            warning=(
+                "Seed values known, consistent booleans, value ranges, references resolving.",
+                partial(_warnings, model),
+            ),
         )
     return suites
