@@ -13,7 +13,9 @@ territories as (
     select
         territory_id,
         territory_name,
-        parent_territory_id
+        parent_territory_id,
+        rep_count,
+        account_count
     from {{ ref('dim_territories') }}
 
 ),
@@ -178,7 +180,7 @@ territory_pipeline as (
 
 ),
 
----------- bookings, quotas, members
+---------- bookings, quotas (reps and accounts counted in dim_territories)
 
 territory_bookings as (
 
@@ -213,26 +215,6 @@ territory_quotas as (
 
 ),
 
-territory_reps as (
-
-    select
-        territory_id,
-        count(distinct rep_id) as rep_count
-    from rep_territories
-    group by territory_id
-
-),
-
-territory_accounts as (
-
-    select
-        territory_id,
-        count(distinct account_id) as account_count
-    from account_territories
-    group by territory_id
-
-),
-
 ---------- the grid
 
 grid as (
@@ -242,7 +224,9 @@ grid as (
         quarter_ends.quarter_end,
         territories.territory_id,
         territories.territory_name,
-        territories.parent_territory_id
+        territories.parent_territory_id,
+        territories.rep_count,
+        territories.account_count
     from territories
     cross join quarter_ends
 
@@ -256,8 +240,8 @@ joined as (
         grid.territory_id,
         grid.territory_name,
         grid.parent_territory_id,
-        coalesce(territory_reps.rep_count, 0) as rep_count,
-        coalesce(territory_accounts.account_count, 0) as account_count,
+        grid.rep_count,
+        grid.account_count,
         coalesce(territory_pipeline.open_pipeline_amount, 0) as open_pipeline_amount,
         coalesce(territory_quotas.quota_amount, 0) as quota_amount,
         coalesce(territory_bookings.bookings_amount, 0) as bookings_amount,
@@ -265,10 +249,6 @@ joined as (
         org_reps.org_rep_count
     from grid
     cross join org_reps
-    left join territory_reps
-        on grid.territory_id = territory_reps.territory_id
-    left join territory_accounts
-        on grid.territory_id = territory_accounts.territory_id
     left join territory_pipeline
         on
             grid.territory_id = territory_pipeline.territory_id
