@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -342,15 +342,19 @@ def load_object(
     discovered = discover_files(landing_dir)
     summary = LoadSummary(obj.name, f"raw.{obj.raw_table}", ignored_files=discovered.ignored_in(obj))
     with _load_session(con):
-        loader = _FileLoader(con, obj, reject_threshold, log)
-        for landed in discovered.for_object(obj):
-            result = loader.load(landed)
-            if result is None:
-                summary.unchanged_files += 1
-            else:
-                summary.files.append(result)
+        _load_files(_FileLoader(con, obj, reject_threshold, log), discovered.for_object(obj), summary)
     _log_unchanged_and_ignored(summary, log)
     return summary
+
+
+def _load_files(loader: _FileLoader, files: Iterable[LandedFile], summary: LoadSummary) -> None:
+    """Each file through `loader`, into `summary` (a file loaded before only counts as unchanged)."""
+    for landed in files:
+        result = loader.load(landed)
+        if result is None:
+            summary.unchanged_files += 1
+        else:
+            summary.files.append(result)
 
 
 def _log_unchanged_and_ignored(summary: LoadSummary, log: Log) -> None:
@@ -383,12 +387,6 @@ def load_unknown_folders(
     ensure_raw_schema(con)
     discovered = discover_files(landing_dir)
     summary = LoadSummary(UNKNOWN_OBJECT, "", ignored_files=discovered.ignored_in(None))
-    loader = _FileLoader(con, None, 0.0, log)
-    for landed in discovered.unknown:
-        result = loader.load(landed)
-        if result is None:
-            summary.unchanged_files += 1
-        else:
-            summary.files.append(result)
+    _load_files(_FileLoader(con, None, 0.0, log), discovered.unknown, summary)
     _log_unchanged_and_ignored(summary, log)
     return summary
