@@ -10,10 +10,8 @@ import json
 from functools import cache
 from pathlib import Path
 
-from orchestration import config
 from orchestration.quality.spec import Relation
-
-_MANIFEST = config.PROJECT_ROOT / "target" / "manifest.json"
+from orchestration.transformation.project import dbt_project
 
 
 @cache
@@ -34,11 +32,12 @@ def _models(manifest_path: Path) -> dict[str, tuple[str, Relation]]:
     return models
 
 
-def dbt_relations(manifest_path: Path = _MANIFEST) -> dict[str, Relation]:
+def dbt_relations() -> dict[str, Relation]:
     """dbt model name -> relation, for every model."""
-    return {name: relation for name, (_, relation) in _models(manifest_path).items()}
+    return {name: relation for name, (_, relation) in _models(dbt_project().manifest_path).items()}
 
 
-def models_in_layer(layer: str, manifest_path: Path = _MANIFEST) -> list[str]:
+def models_in_layer(layer: str) -> list[str]:
     """Names of the models under `models/<layer>/`, sorted."""
-    return sorted(name for name, (folder, _) in _models(manifest_path).items() if folder == layer)
+    models = _models(dbt_project().manifest_path)
+    return sorted(name for name, (folder, _) in models.items() if folder == layer)
