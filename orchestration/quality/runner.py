@@ -109,13 +109,6 @@ class _Session:
             outcome.findings = findings_from(result, size)
             if not outcome.passed:
                 self.superseded.append(spec.name)
-                if spec.diagnostics:  # a fresh build: GX expectations belong to one suite object
-                    again = suite.build(self.inputs)
-                    gx_suite = self.context.suites.add_or_update(
-                        gx.ExpectationSuite(
-                            name=spec.name, expectations=[*again.expectations, *again.diagnostics]
-                        )
-                    )
                 detailed = self._run(
                     spec,
                     gx_suite,

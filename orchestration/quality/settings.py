@@ -5,6 +5,7 @@
 | `SALES_QUALITY_DIR` | `data/quality` | Data Docs in `<dir>/data_docs/`, GX results in `<dir>/gx_store/` |
 | `SALES_QUALITY_CLOSE_DATE_TOLERANCE_DAYS` | `31` | how far a CloseDate may lie before the CreatedDate |
 | `SALES_QUALITY_MAX_LOAD_GROWTH` | `1.0` | a load may grow a non-empty raw table by at most this share |
+| `SALES_QUALITY_RECORD_THRESHOLD` | `0.01` | a record rule broken by more of current records blocks |
 | `SALES_QUALITY_SAMPLE_SIZE` | `10` | bad values / rows shown per failed expectation |
 | `SALES_QUALITY_KEEP_RUNS` | `20` | validation results (and Data Docs pages) kept per suite |
 """
@@ -23,6 +24,7 @@ class QualitySettings:
     quality_dir: Path
     close_date_tolerance_days: int = 31
     max_load_growth: float = 1.0
+    record_threshold: float = 0.01
     sample_size: int = 10
     keep_runs: int = 20
 
@@ -51,6 +53,7 @@ def quality_settings() -> QualitySettings:
         quality_dir=quality_dir,
         close_date_tolerance_days=int(os.environ.get("SALES_QUALITY_CLOSE_DATE_TOLERANCE_DAYS", "31")),
         max_load_growth=float(os.environ.get("SALES_QUALITY_MAX_LOAD_GROWTH", "1.0")),
+        record_threshold=float(os.environ.get("SALES_QUALITY_RECORD_THRESHOLD", "0.01")),
         sample_size=int(os.environ.get("SALES_QUALITY_SAMPLE_SIZE", "10")),
         keep_runs=int(os.environ.get("SALES_QUALITY_KEEP_RUNS", "20")),
     )

@@ -104,9 +104,6 @@ class SuiteSpec:
     expectations: list[Expectation]
     key_columns: list[str] = field(default_factory=list)  # shown beside each bad value
     temp_table: TempTable | None = None  # created first; batch_query reads it
-    # Expectations added only when the suite failed and is validated again for details: the rows
-    # behind an aggregate rule (which has no sample of its own).
-    diagnostics: list[Expectation] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

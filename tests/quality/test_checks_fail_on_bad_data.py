@@ -35,6 +35,18 @@ WARNING_DEFECTS: dict[str, tuple[dict[str, str], str]] = {
     "activities": ({"duration_minutes": "4320"}, "activity duration within 0-24 h"),
 }
 
+# A mart warning each planted value trips: mart -> (column set to -1, the rule).
+MART_WARNING_DEFECTS: dict[str, tuple[str, str]] = {
+    "kpi_quota_attainment": ("bookings_amount", "bookings_amount >= 0"),
+    "kpi_deal_size": ("avg_deal_size", "avg_deal_size >= 0"),
+    "kpi_win_rate": ("win_rate_amount", "win_rate_amount within [0, 1]"),
+    "kpi_revenue": ("ytd_bookings_amount", "ytd_bookings_amount >= 0"),
+    "kpi_lead_requirements": ("quota_amount", "quota_amount >= 0"),
+    "kpi_territory_balance": ("open_pipeline_amount", "open_pipeline_amount >= 0"),
+    "kpi_activity_time_allocation": ("total_minutes", "total_minutes >= 0"),
+    "kpi_activity_outcomes": ("lost_amount", "lost_amount >= 0"),
+}
+
 
 def _copy_row(
     con: duckdb.DuckDBPyConnection, obj: ExtractObject, new_id: str, changes: dict[str, str]
@@ -80,6 +92,10 @@ def _plant_mart_defects(con: duckdb.DuckDBPyConnection) -> None:
         "delete from marts.kpi_quota_attainment "
         "where rep_id = (select min(rep_id) from marts.kpi_quota_attainment)"
     )
+    for mart, (column, _) in MART_WARNING_DEFECTS.items():  # what a negative source amount does
+        con.execute(
+            f"update marts.{mart} set {column} = -1 where rowid = (select min(rowid) from marts.{mart})"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +144,9 @@ def test_each_suite_names_the_broken_rule(bad_outcomes):
         elif suite.layer == STAGING:
             _, rule = WARNING_DEFECTS[staging_objects[suite.table]]
             assert rule in rules, (name, rules)
+        elif suite.severity is Severity.WARNING:
+            assert suite.layer == MARTS
+            assert MART_WARNING_DEFECTS[suite.table][1] in rules, (name, rules)
         else:
             assert suite.layer == MARTS
             assert "no personal-data column" in rules, (name, rules)

@@ -78,6 +78,9 @@ def test_clean_demo_passes_every_check(demo_base, quality_dir, tmp_path):
 
 
 def test_blocking_defect_stops_the_run_before_dbt(demo_base, tmp_path, capfd):
+    """One opportunity with an unknown owner, with SALES_QUALITY_RECORD_THRESHOLD at 0: any bad
+    record is more than the share allowed, so the table blocks (at the default 1% the same
+    record is a warning: test_record_defects_build.py)."""
     landing, warehouse = tmp_path / "landing", tmp_path / "db" / demo_base.warehouse.name
     _link_tree(demo_base.landing, landing)
     warehouse.parent.mkdir()
@@ -91,18 +94,26 @@ def test_blocking_defect_stops_the_run_before_dbt(demo_base, tmp_path, capfd):
         kpi_before = con.execute("select count(*), sum(won_amount) from marts.kpi_win_rate").fetchall()
 
     with pytest.MonkeyPatch.context() as env:
+        env.setenv("SALES_QUALITY_RECORD_THRESHOLD", "0")
         resources = _environment(env, landing, warehouse)
         result = dg.materialize(ALL, resources=resources, raise_on_error=False)
 
     assert not result.success
     # The new file was loaded, then the blocking check on its table failed, with the reason ...
     opportunity = raw_asset_key(next(o for o in OBJECTS if o.api_name == "Opportunity"))
-    (failed,) = [e for e in result.get_asset_check_evaluations() if not e.passed]
-    assert (failed.asset_key, failed.check_name) == (opportunity, "gx_blocking")
-    assert failed.severity == dg.AssetCheckSeverity.ERROR
-    assert "OwnerId is a known User" in failed.description
-    assert "005NOSUCHUSER0000" in failed.metadata["failures"].value
-    assert failed.metadata["unexpected_rows"].value == 1
+    failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
+    assert {(e.asset_key, name) for name, e in failed.items()} == {
+        (opportunity, "gx_blocking"),
+        (opportunity, "gx_warnings"),
+    }
+    blocking, warning = failed["gx_blocking"], failed["gx_warnings"]
+    assert blocking.severity == dg.AssetCheckSeverity.ERROR
+    assert "at most 0.00% of current Opportunity records" in blocking.description
+    assert "OwnerId is a known User" in blocking.description
+    assert blocking.metadata["unexpected_rows"].value == 1
+    assert warning.severity == dg.AssetCheckSeverity.WARN  # the record itself, by Id
+    assert "005NOSUCHUSER0000" in warning.metadata["failures"].value
+    assert "CRP_UO_2" in warning.metadata["failures"].value
     # ... so dbt did not run: no staging, facts or KPI asset materialized, the marts untouched.
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert opportunity in materialized
@@ -116,9 +127,10 @@ def test_blocking_defect_stops_the_run_before_dbt(demo_base, tmp_path, capfd):
     # The CLI's summary names the failed check first ...
     summary = format_check_summary(result.get_asset_check_evaluations(), "/q/data_docs/index.html")
     lines = summary.splitlines()
-    assert lines[0].endswith("passed, 1 failed.")
+    assert lines[0].endswith("passed, 2 failed.")
     assert lines[1].startswith("  ERROR raw/salesforce_opportunity gx_blocking: 1 of ")
     assert "OwnerId is a known User" in lines[1]
+    assert lines[2].split()[:3] == ["WARN", "raw/salesforce_opportunity", "gx_warnings:"]
     assert lines[-1] == "Data quality report (Data Docs): /q/data_docs/index.html"
     # ... and the console says why.
     console = capfd.readouterr()

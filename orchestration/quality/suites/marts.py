@@ -1,19 +1,24 @@
-"""Mart suites: one blocking suite per mart (every model under models/marts), after dbt.
+"""Mart suites, after dbt: a blocking suite per mart (every model under models/marts) and a
+warning suite per KPI mart that sums source amounts or durations.
 
-Every mart: no personal-data columns (email, phone, first/last name, street, birth date: reps'
-and managers' display names are kept on purpose, they are employees shown by name).
-KPI marts, on top: ratios within [0, 1], attainment >= 0, counts and amounts >= 0,
-converted <= entered, parts <= wholes, and every rep with a quota present in
-kpi_quota_attainment. ERROR and blocking: a failure means a published KPI is wrong, and nothing
-downstream of the mart (exports, BI extracts) should pick it up.
+Blocking (ERROR): what no single source record can break, so a failure means the mart's own
+logic is wrong and nothing downstream of it (publishing, exports) should pick it up: no
+personal-data columns (email, phone, first/last name, street, birth date: reps' and managers'
+display names are kept on purpose, they are employees shown by name); counts >= 0, ratios of
+counts within [0, 1], converted <= entered, parts <= wholes, durations >= 0 and median <= p90;
+every rep with a quota present in kpi_quota_attainment.
+Warnings (WARN): amounts, minutes and the ratios of them in range. The metrics spec takes a
+negative amount or quota as it is, so one such record (reported with its Id on raw) moves these
+figures; the warning shows where, and every other KPI still refreshes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from orchestration.quality import expectations as gxe
-from orchestration.quality.spec import MARTS, Severity, SuiteDef, SuiteInputs, SuiteSpec
+from orchestration.quality.spec import MARTS, Relation, Severity, SuiteDef, SuiteInputs, SuiteSpec
 from orchestration.quality.sql import BATCH
 
 PERSONAL_DATA_PATTERN = (
@@ -66,9 +71,11 @@ def _every_quota_rep_present(inputs: SuiteInputs) -> gxe.Expectation:
     )
 
 
+# Blocking: invariants of the marts' own arithmetic, which no single source record can break
+# (counts, ratios of counts, parts of wholes, ordered durations, a row per quota).
 KPI_RULES: dict[str, Rules] = {
     "kpi_quota_attainment": lambda inputs: [
-        *_non_negative("attainment", "quota_amount", "bookings_amount", "bookings_count"),
+        *_non_negative("bookings_count"),
         _every_quota_rep_present(inputs),
     ],
     "kpi_reps_at_quota": lambda inputs: [
@@ -83,23 +90,16 @@ KPI_RULES: dict[str, Rules] = {
         _at_most("ramped_reps_with_quota", "reps_with_quota"),
         _at_most("ramped_reps_at_or_above_quota", "ramped_reps_with_quota"),
     ],
-    "kpi_deal_size": lambda inputs: _non_negative("won_count", "won_amount", "avg_deal_size"),
-    "kpi_win_rate": lambda inputs: [
-        *_non_negative("won_count", "lost_count", "won_amount", "lost_amount"),
-        *_ratio("win_rate", "win_rate_amount"),
-    ],
-    "kpi_revenue": lambda inputs: _non_negative(
-        "bookings_amount", "bookings_count", "ytd_bookings_amount", "prior_month_bookings_amount"
-    ),
+    "kpi_deal_size": lambda inputs: _non_negative("won_count"),
+    "kpi_win_rate": lambda inputs: [*_non_negative("won_count", "lost_count"), *_ratio("win_rate")],
+    "kpi_revenue": lambda inputs: _non_negative("bookings_count"),
     "kpi_funnel_leakage": lambda inputs: [
         *_non_negative("entered_count", "converted_count", "leaked_count"),
         *_ratio("conversion_rate", "leakage_rate"),
         _at_most("converted_count", "entered_count"),
     ],
     "kpi_lead_requirements": lambda inputs: [
-        *_non_negative(
-            "quota_amount", "avg_deal_size", "leads_required", "lookback_won_count", "lookback_lead_count"
-        ),
+        *_non_negative("lookback_won_count", "lookback_lead_count"),
         *_ratio("lead_to_won_rate"),
         _at_most("lookback_won_lead_count", "lookback_lead_count"),
     ],
@@ -112,9 +112,27 @@ KPI_RULES: dict[str, Rules] = {
         _at_most("lost_count", "exited_count"),
         _at_most("median_days_in_stage", "p90_days_in_stage"),
     ],
+    "kpi_territory_balance": lambda inputs: _non_negative("rep_count", "account_count"),
+    "kpi_activity_time_allocation": lambda inputs: _non_negative("activity_count"),
+    "kpi_activity_outcomes": lambda inputs: [
+        *_non_negative("activity_count", "won_count", "lost_count"),
+        *_ratio("win_rate"),
+    ],
+}
+
+# Warnings: figures summed from source amounts and durations. One record with a negative amount,
+# a negative quota or an event ending before it starts moves them out of range; the metrics spec
+# takes such values as they are (the raw and staging warnings report the record's Id), so here
+# they show where it surfaces, without holding back every other KPI.
+KPI_WARNINGS: dict[str, Rules] = {
+    "kpi_quota_attainment": lambda inputs: _non_negative("attainment", "quota_amount", "bookings_amount"),
+    "kpi_deal_size": lambda inputs: _non_negative("won_amount", "avg_deal_size"),
+    "kpi_win_rate": lambda inputs: [*_non_negative("won_amount", "lost_amount"), *_ratio("win_rate_amount")],
+    "kpi_revenue": lambda inputs: _non_negative(
+        "bookings_amount", "ytd_bookings_amount", "prior_month_bookings_amount"
+    ),
+    "kpi_lead_requirements": lambda inputs: _non_negative("quota_amount", "avg_deal_size", "leads_required"),
     "kpi_territory_balance": lambda inputs: _non_negative(
-        "rep_count",
-        "account_count",
         "open_pipeline_amount",
         "quota_amount",
         "bookings_amount",
@@ -123,49 +141,55 @@ KPI_RULES: dict[str, Rules] = {
         "pipeline_per_rep_index",
     ),
     "kpi_activity_time_allocation": lambda inputs: [
-        *_non_negative("total_minutes", "selling_minutes", "unmapped_minutes", "activity_count"),
+        *_non_negative("total_minutes", "selling_minutes", "unmapped_minutes"),
         *_ratio("selling_share"),
         _at_most("selling_minutes", "total_minutes"),
     ],
     "kpi_activity_outcomes": lambda inputs: [
-        *_non_negative(
-            "activity_count", "total_minutes", "won_count", "lost_count", "won_amount", "lost_amount"
-        ),
-        *_ratio("selling_share", "win_rate", "win_rate_amount"),
+        *_non_negative("total_minutes", "won_amount", "lost_amount"),
+        *_ratio("selling_share", "win_rate_amount"),
         _at_most("selling_minutes", "total_minutes"),
     ],
 }
 
 
-def _suite(model: str, inputs: SuiteInputs) -> SuiteSpec:
+def _grain(relation: Relation) -> list[str]:
+    keys = ("rep_id", "month_start", "week_start", "quarter_start", "period_start")
+    return [c for c in keys if c in relation.columns]
+
+
+def _blocking(model: str, inputs: SuiteInputs) -> SuiteSpec:
     relation = inputs.relation(model)
-    rules = KPI_RULES.get(model, lambda _: [])(inputs)
-    grain = [
-        c
-        for c in ("rep_id", "month_start", "week_start", "quarter_start", "period_start")
-        if c in relation.columns
-    ]
     return SuiteSpec(
         name=f"{MARTS}.{model}.{Severity.BLOCKING.value}",
         batch_query=f"select * from {relation}",
-        expectations=[_no_personal_data(), *rules],
-        key_columns=grain,
+        expectations=[_no_personal_data(), *KPI_RULES.get(model, lambda _: [])(inputs)],
+        key_columns=_grain(relation),
+    )
+
+
+def _warnings(model: str, inputs: SuiteInputs) -> SuiteSpec:
+    relation = inputs.relation(model)
+    return SuiteSpec(
+        name=f"{MARTS}.{model}.{Severity.WARNING.value}",
+        batch_query=f"select * from {relation}",
+        expectations=KPI_WARNINGS[model](inputs),
+        key_columns=_grain(relation),
     )
 
 
 def mart_suites(models: list[str]) -> list[SuiteDef]:
-    """One blocking suite per mart model (names from the dbt manifest)."""
-    return [
-        SuiteDef(
-            layer=MARTS,
-            table=model,
-            severity=Severity.BLOCKING,
-            description=(
-                "No personal-data columns; ratios in [0, 1], counts and amounts >= 0, parts <= wholes."
-                if model in KPI_RULES
-                else "No personal-data columns."
-            ),
-            build=lambda inputs, model=model: _suite(model, inputs),
+    """A blocking suite per mart model (names from the dbt manifest), and a warning suite per KPI
+    mart whose figures sum source amounts or durations."""
+    suites = []
+    for model in models:
+        blocking = (
+            "No personal-data columns; counts >= 0, ratios of counts in [0, 1], parts <= wholes."
+            if model in KPI_RULES
+            else "No personal-data columns."
         )
-        for model in models
-    ]
+        suites.append(SuiteDef(MARTS, model, Severity.BLOCKING, blocking, partial(_blocking, model)))
+        if model in KPI_WARNINGS:
+            warning = "Amounts, minutes and the ratios of them in range (a source record can move them)."
+            suites.append(SuiteDef(MARTS, model, Severity.WARNING, warning, partial(_warnings, model)))
+    return suites

@@ -1,16 +1,21 @@
 """Raw suites: one pair per extract object, on `raw.<family>_<object>`, before dbt runs.
 
-Blocking (ERROR, stops dbt and everything after it):
+Blocking (ERROR, stops dbt and everything after it) only for what makes a whole table
+untrustworthy:
 - every required column of the contract is present on every row (every version);
 - the table holds exactly the rows `raw.load_manifest` records as loaded (nothing lost);
-- Opportunity: on the current records (newest non-deleted version, what staging will show),
-  Amount >= 0, the owner is a known User and the account exists (not deleted);
-- ForecastingQuota: on the current records, QuotaAmount >= 0 and the quota's owner is a known User.
-These are the defects that move a KPI without leaving a trace in the marts: bookings, deal size
-and attainment summed over a negative amount, deals or quotas attributed to nobody.
+- a record rule (below) broken by strictly more than SALES_QUALITY_RECORD_THRESHOLD (1%) of the
+  table's current records (newest non-deleted version, what staging will show): a share that
+  large is a broken extract (a User file cut short, a wrong export), not a few stray records.
 
-Warnings (WARN), on the rows of the files loaded in this run (files never change once landed):
-- a file carries each Id at most once (ids unique per version: a record appears once per file);
+Warnings (WARN): the defects of single records, each reported with its Id, file and line, while
+the build goes on and the marts treat the record as the metrics spec says:
+- record rules on the current records: Opportunity Amount >= 0, owner a known User, account an
+  existing Account; ForecastingQuota QuotaAmount >= 0, owner a known User (an orphan quota keeps
+  its row in kpi_quota_attainment with team null; a negative amount is taken as it is);
+- within a file of this run, one row per Id and version: two rows of one Id with the same
+  SystemModstamp and LastModifiedDate, the one case where the newest-version rule falls back on
+  the line order (several versions of an Id in one file are valid);
 - the rows this load added are within bounds of the previous load (raw.load_manifest history):
   at most SALES_QUALITY_MAX_LOAD_GROWTH (100%) of the rows loaded before; no bound on a first
   load. (Nothing removed: the blocking suite's row count equal to the manifest.)
@@ -18,6 +23,8 @@ Warnings (WARN), on the rows of the files loaded in this run (files never change
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from fractions import Fraction
 from functools import partial
 
 from orchestration.ingestion.contract import OBJECTS, ExtractObject
@@ -26,6 +33,16 @@ from orchestration.quality.spec import RAW, Severity, SuiteDef, SuiteInputs, Sui
 from orchestration.quality.sql import BATCH, current_records, literal
 
 _LINEAGE_KEYS = ["_source_file", "_source_line"]
+_LINEAGE = "id, _source_file, _source_line"
+
+
+@dataclass(frozen=True)
+class RecordRule:
+    """A rule each current record must keep; `bad_records` selects those that break it (with
+    their Id, file and line)."""
+
+    description: str
+    bad_records: str
 
 
 def _batch(obj: ExtractObject) -> str:
@@ -66,140 +83,165 @@ def _known_user(column: str) -> str:
     return f"not exists (select 1 from raw.salesforce_user as known_user where known_user.id = {column})"
 
 
-def _opportunity_rules(obj: ExtractObject) -> list[gxe.Expectation]:
+def _opportunity_rules(obj: ExtractObject) -> list[RecordRule]:
     current = _current(obj)
     account = next(o for o in OBJECTS if o.api_name == "Account")
     accounts = current_records(f"raw.{account.raw_table}", "id", has_is_deleted=True)
-    lineage = "id, _source_file, _source_line"
     return [
-        gxe.UnexpectedRowsExpectation(
-            unexpected_rows_query=(
-                f"select {lineage}, amount from {current} as opportunity where amount < 0"
-            ),
-            description="Opportunity.Amount >= 0 (current records): bookings and deal size sum it",
+        RecordRule(
+            "Opportunity.Amount >= 0 (current records): bookings and deal size sum it as it is",
+            f"select {_LINEAGE}, amount from {current} as opportunity where amount < 0",
         ),
-        gxe.UnexpectedRowsExpectation(
-            unexpected_rows_query=(
-                f"select {lineage}, owner_id from {current} as opportunity "
-                f"where owner_id is not null and {_known_user('opportunity.owner_id')}"
-            ),
-            description="Opportunity.OwnerId is a known User (current records): the rep of the deal",
+        RecordRule(
+            "Opportunity.OwnerId is a known User (current records): the rep of the deal",
+            f"select {_LINEAGE}, owner_id from {current} as opportunity "
+            f"where owner_id is not null and {_known_user('opportunity.owner_id')}",
         ),
-        gxe.UnexpectedRowsExpectation(
-            unexpected_rows_query=(
-                f"select {lineage}, account_id from {current} as opportunity "
-                "where account_id is not null and not exists ("
-                f"select 1 from {accounts} as account where account.id = opportunity.account_id)"
-            ),
-            description=(
-                "Opportunity.AccountId is an existing, not deleted Account (current records): "
-                "territory pipeline and bookings follow it"
-            ),
+        RecordRule(
+            "Opportunity.AccountId is an existing, not deleted Account (current records): "
+            "territory pipeline and bookings follow it",
+            f"select {_LINEAGE}, account_id from {current} as opportunity "
+            "where account_id is not null and not exists ("
+            f"select 1 from {accounts} as account where account.id = opportunity.account_id)",
         ),
     ]
 
 
-def _quota_rules(obj: ExtractObject) -> list[gxe.Expectation]:
+def _quota_rules(obj: ExtractObject) -> list[RecordRule]:
     current = _current(obj)
-    lineage = "id, _source_file, _source_line"
     return [
-        gxe.UnexpectedRowsExpectation(
-            unexpected_rows_query=(
-                f"select {lineage}, quota_amount from {current} as quota where quota_amount < 0"
-            ),
-            description="ForecastingQuota.QuotaAmount >= 0 (current records): attainment divides by it",
+        RecordRule(
+            "ForecastingQuota.QuotaAmount >= 0 (current records): attainment divides by it",
+            f"select {_LINEAGE}, quota_amount from {current} as quota where quota_amount < 0",
         ),
-        gxe.UnexpectedRowsExpectation(
-            unexpected_rows_query=(
-                f"select {lineage}, quota_owner_id from {current} as quota "
-                f"where quota_owner_id is not null and {_known_user('quota.quota_owner_id')}"
-            ),
-            description="ForecastingQuota.QuotaOwnerId is a known User (current records): a quota for a rep",
+        RecordRule(
+            "ForecastingQuota.QuotaOwnerId is a known User (current records): a quota for a rep",
+            f"select {_LINEAGE}, quota_owner_id from {current} as quota "
+            f"where quota_owner_id is not null and {_known_user('quota.quota_owner_id')}",
         ),
     ]
 
 
-_CURRENT_RULES = {"Opportunity": _opportunity_rules, "ForecastingQuota": _quota_rules}
+_RECORD_RULES = {"Opportunity": _opportunity_rules, "ForecastingQuota": _quota_rules}
+
+
+def record_rules(obj: ExtractObject) -> list[RecordRule]:
+    return _RECORD_RULES.get(obj.api_name, lambda _: [])(obj)
+
+
+def _share_above_threshold(obj: ExtractObject, rule: RecordRule, threshold: float) -> gxe.Expectation:
+    """One row (the counts) when the records breaking `rule` are strictly more than `threshold`
+    of the current records; compared in integers, exactly (0.29 * 100 is not 28.99...)."""
+    share = Fraction(str(threshold))
+    return gxe.UnexpectedRowsExpectation(
+        unexpected_rows_query=(
+            "select bad.bad_records, current_records.total_records "
+            f"from (select count(*) as bad_records from ({rule.bad_records}) as broken) as bad, "
+            f"(select count(*) as total_records from {_current(obj)} as live) as current_records "
+            f"where bad.bad_records * {share.denominator} > current_records.total_records * {share.numerator}"
+        ),
+        description=(
+            f"at most {threshold:.2%} of current {obj.api_name} records (SALES_QUALITY_RECORD_THRESHOLD) "
+            f"break the rule: {rule.description}"
+        ),
+    )
 
 
 def _blocking(obj: ExtractObject, inputs: SuiteInputs) -> SuiteSpec:
-    expectations = [*_required_not_null(obj), _rows_match_manifest(obj, inputs)]
-    expectations += _CURRENT_RULES.get(obj.api_name, lambda _: [])(obj)
+    threshold = inputs.settings.record_threshold
     return SuiteSpec(
         name=f"{RAW}.{obj.raw_table}.{Severity.BLOCKING.value}",
         batch_query=_batch(obj),
-        expectations=expectations,
+        expectations=[
+            *_required_not_null(obj),
+            _rows_match_manifest(obj, inputs),
+            *(_share_above_threshold(obj, rule, threshold) for rule in record_rules(obj)),
+        ],
         key_columns=_key_columns(obj),
+    )
+
+
+def _this_run(inputs: SuiteInputs) -> str:
+    """The rows of the files loaded in this run (all rows when the run's start is unknown):
+    files never change once landed, so earlier files need no second look."""
+    return f"_loaded_at >= {literal(inputs.since.isoformat(sep=' '))}" if inputs.since else "true"
+
+
+def _one_row_per_version(obj: ExtractObject, inputs: SuiteInputs) -> gxe.Expectation:
+    """Two rows of one Id and one version stamp in one file: the newest-version rule can only
+    take the later line. Several versions of an Id in a file (different stamps) are valid."""
+    key = obj.id_column
+    version = "system_modstamp, last_modified_date"
+    return gxe.UnexpectedRowsExpectation(
+        unexpected_rows_query=(
+            f"select {key}, _source_file, {version}, count(*) as copies, "
+            "string_agg(cast(_source_line as varchar), ', ' order by _source_line) as lines "
+            f"from {BATCH} as loaded where {_this_run(inputs)} "
+            f"group by {key}, _source_file, {version} having count(*) > 1"
+        ),
+        description=(
+            f"each {obj.api_name} Id appears at most once per file and version (SystemModstamp, "
+            "LastModifiedDate): two rows of one version leave only the line order to choose"
+        ),
     )
 
 
 def _load_size(obj: ExtractObject, inputs: SuiteInputs) -> gxe.Expectation:
     """Rows this run loaded, against the rows the table held before (its previous loads)."""
     before = inputs.history[obj.name].rows_before
-    if not before:  # unknown, or a first load: nothing to compare with
-        return gxe.ExpectTableRowCountToBeBetween(
-            min_value=0, description="rows loaded (no previous load to compare with)"
-        )
     growth = inputs.settings.max_load_growth
-    return gxe.ExpectTableRowCountToBeBetween(
-        min_value=0,
-        max_value=int(before * growth),
+    bound = int(before * growth) if before else None  # unknown, or a first load: no bound
+    return gxe.UnexpectedRowsExpectation(
+        unexpected_rows_query=(
+            f"select count(*) as rows_this_load from {BATCH} as loaded where {_this_run(inputs)} "
+            f"having count(*) > {bound if bound is not None else 'null'}"
+        ),
         description=(
             f"this load added at most {growth:.0%} of the {before:,} rows loaded before "
             "(SALES_QUALITY_MAX_LOAD_GROWTH); nothing removed is checked by the blocking suite"
+            if bound is not None
+            else "rows loaded (no previous load to compare with)"
         ),
     )
 
 
-# (Id, file) as one value: a unit separator never appears in Ids or paths.
-_ID_IN_FILE = "{key} || chr(31) || _source_file as id_in_file"
-
-
 def _warnings(obj: ExtractObject, inputs: SuiteInputs) -> SuiteSpec:
-    """On the rows of the files loaded in this run (all rows when the run's start is unknown):
-    files never change once landed, so earlier files need no second look.
-
-    Uniqueness within a file is one aggregate (distinct (Id, file) pairs over rows, counted in
-    the same DuckDB pass as the row count); when it fails, the details pass lists the pairs."""
-    since = f" where _loaded_at >= {literal(inputs.since.isoformat(sep=' '))}" if inputs.since else ""
-    key = obj.id_column
-    rule = f"each {obj.api_name} Id appears at most once per file (one row per version)"
-    history = inputs.history[obj.name]
-    new_rows = history.rows_this_load if inputs.since else history.rows_loaded
-    unique = gxe.ExpectColumnProportionOfUniqueValuesToBeBetween(
-        column="id_in_file", min_value=1.0, max_value=1.0, description=rule
-    )
     return SuiteSpec(
         name=f"{RAW}.{obj.raw_table}.{Severity.WARNING.value}",
-        batch_query=f"select *, {_ID_IN_FILE.format(key=key)} from raw.{obj.raw_table}{since}",
-        # No rows to check (nothing loaded in this run): the proportion of nothing is not 1.
-        expectations=[*([unique] if new_rows else []), _load_size(obj, inputs)],
-        key_columns=_key_columns(obj),
-        diagnostics=[
-            gxe.UnexpectedRowsExpectation(
-                unexpected_rows_query=(
-                    f"select {key}, _source_file, count(*) as copies, min(_source_line) as first_line "
-                    f"from {BATCH} as loaded group by {key}, _source_file having count(*) > 1"
-                ),
-                description=f"{rule}: the Ids found more than once",
-            )
+        batch_query=_batch(obj),
+        expectations=[
+            *(
+                gxe.UnexpectedRowsExpectation(
+                    unexpected_rows_query=rule.bad_records, description=rule.description
+                )
+                for rule in record_rules(obj)
+            ),
+            _one_row_per_version(obj, inputs),
+            _load_size(obj, inputs),
         ],
+        key_columns=_key_columns(obj),
     )
 
 
 def raw_suites() -> list[SuiteDef]:
     suites = []
     for obj in OBJECTS:
-        extra = " and its current records' amounts and references" if obj.api_name in _CURRENT_RULES else ""
+        records = bool(_RECORD_RULES.get(obj.api_name))
         suites += suite_pair(
             RAW,
             obj.raw_table,
             blocking=(
-                f"Required columns present, row count equal to the load manifest{extra}.",
+                "Required columns present, row count equal to the load manifest"
+                + (
+                    ", record rules broken by at most SALES_QUALITY_RECORD_THRESHOLD of current records."
+                    if records
+                    else "."
+                ),
                 partial(_blocking, obj),
             ),
             warning=(
-                "Ids unique within each new file; rows loaded within bounds of the last load.",
+                ("Current records' amounts and references; " if records else "")
+                + "one row per Id and version within each new file; rows loaded within bounds.",
                 partial(_warnings, obj),
             ),
         )

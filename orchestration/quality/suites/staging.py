@@ -11,8 +11,8 @@ Warnings (WARN): values known to the seeds (stages, lead statuses, activity type
 consistent (IsWon implies IsClosed), amounts >= 0, probability 0-100, CloseDate not before the
 CreatedDate by more than SALES_QUALITY_CLOSE_DATE_TOLERANCE_DAYS, durations 0-24 h, references
 resolving (owners, reps, managers, accounts, territories, leads, opportunities), and at most one
-row per raw row. The blocking reference rules (an opportunity's owner and account, a quota's
-owner) and amounts of opportunities and quotas are checked on raw already, before dbt runs.
+row per raw row. An opportunity's owner and account, a quota's owner and the amounts of both
+are checked on raw already, before dbt runs (a warning per record, blocking above a share).
 """
 
 from __future__ import annotations
