@@ -70,7 +70,7 @@ class Headlines:
     selling_share: float | None
     slowest_stage: str | None
     slowest_stage_median_days: float | None
-    rebalance_territories: list[str]
+    rebalance_territories: list[str] | None  # None: no territory at all (none extracted)
 
 
 def latest_full_quarter(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -84,9 +84,9 @@ def read_headlines(con: duckdb.DuckDBPyConnection, quarter_start: date) -> Headl
         "where quarter_start = $quarter order by median_days_in_stage desc nulls last limit 1",
         {"quarter": quarter_start},
     ).fetchone() or (None, None)
-    flagged = con.execute(
-        "select territory_name from marts.kpi_territory_balance "
-        "where quarter_start = $quarter and is_rebalance_candidate order by territory_name",
+    territories = con.execute(
+        "select territory_name, is_rebalance_candidate from marts.kpi_territory_balance "
+        "where quarter_start = $quarter order by territory_name",
         {"quarter": quarter_start},
     ).fetchall()
     return Headlines(
@@ -94,7 +94,7 @@ def read_headlines(con: duckdb.DuckDBPyConnection, quarter_start: date) -> Headl
         *(None if value is None else float(value) for value in figures),
         slowest[0],
         None if slowest[1] is None else float(slowest[1]),
-        [name for (name,) in flagged],
+        [name for name, flagged in territories if flagged] if territories else None,
     )
 
 
@@ -120,7 +120,13 @@ def format_headlines(h: Headlines) -> str:
             f"  win rate                      {pct(h.win_rate)}",
             f"  MQL->SQL leakage              {pct(h.mql_to_sql_leakage)}",
             f"  slowest stage                 {slowest}",
-            f"  territories to rebalance      {', '.join(h.rebalance_territories) or 'none'}",
+            f"  territories to rebalance      {_rebalance(h.rebalance_territories)}",
             f"  selling-time share            {pct(h.selling_share)}",
         ]
     )
+
+
+def _rebalance(territories: list[str] | None) -> str:
+    if territories is None:
+        return "n/a (no territories: Territory2 not extracted)"
+    return ", ".join(territories) or "none"

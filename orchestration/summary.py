@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.headlines import format_headlines, latest_full_quarter, read_headlines
-from orchestration.ingestion.contract import OBJECTS
+from orchestration.ingestion.contract import CORE_OBJECTS, OBJECTS, OPTIONAL_OBJECTS
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
@@ -35,6 +35,7 @@ def warehouse_summary(database_path: Path) -> str:
         lines += [
             f"{'raw.' + obj.raw_table:<52}{_fmt(_count(con, 'raw.' + obj.raw_table)):>12}" for obj in OBJECTS
         ]
+        lines += _absent_objects(con)
         lines += ["", f"{'staging table':<52}{'rows':>12}"]
         lines += [
             f"{'staging.' + name:<52}{_fmt(_count(con, 'staging.' + name)):>12}"
@@ -58,6 +59,21 @@ def warehouse_summary(database_path: Path) -> str:
         return "\n".join(lines)
     finally:
         con.close()
+
+
+def _absent_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One line per object with no record loaded, and what that leaves empty."""
+    absent = [obj for obj in OBJECTS if not _count(con, "raw." + obj.raw_table)]
+    if not absent:
+        return []
+    lines = ["", "Objects with no data landed:"]
+    for obj in absent:
+        if obj.api_name in OPTIONAL_OBJECTS:
+            what = f"optional, {OPTIONAL_OBJECTS[obj.api_name]}"
+        else:
+            what = f"core, {CORE_OBJECTS[obj.api_name]}"
+        lines.append(f"  {obj.api_name} ({obj.family}/{obj.folder}): {what}")
+    return lines
 
 
 def _fmt(value: int | None) -> str:

@@ -296,6 +296,30 @@ ACTIVITY_LOG = ExtractObject(
 
 OBJECTS: tuple[ExtractObject, ...] = (*SALESFORCE_OBJECTS, ACTIVITY_LOG)
 
+# What a run gives when an object has no data at all. The core objects: without User or Account
+# every deal's owner or account is unknown and the record rules block the run
+# (orchestration/quality/README.md).
+CORE_OBJECTS: dict[str, str] = {
+    "User": "every deal's and quota's owner is unknown: the record rules block the run",
+    "Account": "every deal's account is unknown: the record rules block the run",
+    "Opportunity": "no deal: bookings, deal size, win rate, pipeline and stage marts are empty",
+}
+# Objects an org may not extract at all (no Territory Management, no activity capture tool...):
+# the run succeeds, and these marts are empty or partial.
+OPTIONAL_OBJECTS: dict[str, str] = {
+    "UserRole": "dim_reps has no role names",
+    "Lead": "kpi_funnel_leakage is empty; kpi_lead_requirements has no leads_required",
+    "LeadHistory": "kpi_funnel_leakage sees only each lead's current status",
+    "OpportunityHistory": "kpi_stage_durations is empty",
+    "ForecastingQuota": "kpi_quota_attainment and kpi_reps_at_quota are empty; no quota in the other marts",
+    "Territory2": "kpi_territory_balance is empty",
+    "UserTerritory2Association": "territories have no reps (kpi_territory_balance)",
+    "ObjectTerritory2Association": "territories have no accounts (kpi_territory_balance)",
+    "Task": "activity marts count only Events and the activity log",
+    "Event": "activity marts count only Tasks and the activity log",
+    "activities": "activity marts count only Tasks and Events",
+}
+
 ACCEPTED_SUFFIXES = (".csv", ".csv.gz", ".parquet")
 
 
