@@ -88,7 +88,7 @@ activity_log_activities as (
         coalesce(
             duration_minutes,
             {{ minutes_between('started_at', 'ended_at') }},
-            cast(0 as decimal(18, 4))
+            cast(0 as {{ type_double() }})
         ) as minutes,
         account_id,
         opportunity_id
@@ -107,11 +107,11 @@ task_activities as (
         cast(tasks.activity_date as {{ dbt.type_timestamp() }}) as started_at,
         -- Label: TaskSubtype (null -> no label -> category unmapped downstream).
         tasks.task_subtype as activity_label,
-        -- CallDurationInSeconds / 60, kept to 6 decimals so weekly sums are exact to the
-        -- reported 4; no duration: 0 minutes, still an activity.
+        -- CallDurationInSeconds / 60, not rounded (a double: 61 s = 1.0166666666666666);
+        -- no duration: 0 minutes, still an activity.
         coalesce(
-            cast(tasks.call_duration_seconds / 60.0 as decimal(18, 6)),
-            cast(0 as decimal(18, 6))
+            {{ duration_from_seconds('tasks.call_duration_seconds', 'minute') }},
+            cast(0 as {{ type_double() }})
         ) as minutes,
         tasks.account_id,
         opportunities.opportunity_id
@@ -141,7 +141,7 @@ event_activities as (
         coalesce(
             events.duration_minutes,
             {{ minutes_between('events.started_at', 'events.ended_at') }},
-            cast(0 as decimal(18, 4))
+            cast(0 as {{ type_double() }})
         ) as minutes,
         events.account_id,
         opportunities.opportunity_id
@@ -175,7 +175,7 @@ final as (
         cast(rep_id as {{ dbt.type_string() }}) as rep_id,
         cast(started_at as {{ dbt.type_timestamp() }}) as started_at,
         cast(activity_label as {{ dbt.type_string() }}) as activity_label,
-        cast(minutes as decimal(18, 6)) as minutes,
+        cast(minutes as {{ type_double() }}) as minutes,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id
     from unioned

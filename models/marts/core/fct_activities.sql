@@ -69,7 +69,7 @@ final as (
             end
             as {{ dbt.type_boolean() }}
         ) as is_selling,
-        cast(minutes as decimal(18, 6)) as minutes,
+        cast(minutes as {{ type_double() }}) as minutes,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id
     from categorised

@@ -140,8 +140,9 @@ final as (
         exit_kind,
         exited_at is not null as is_exited,
         seconds_in_stage,
-        -- exit - entry in days, from whole seconds (fractional, not rounded to days).
-        cast(cast(seconds_in_stage / 86400.0 as decimal(38, 6)) as decimal(18, 4)) as days_in_stage,
+        -- exit - entry in days, from whole seconds: fractional, a double, not rounded
+        -- (1 day 1 s = 1.000011574074074).
+        {{ duration_from_seconds('seconds_in_stage', 'day') }} as days_in_stage,
         cast({{ dbt.date_trunc('quarter', 'exited_at') }} as date) as exit_quarter_start
     from classified
 

@@ -113,28 +113,20 @@ final as (
         rep_id,
         cast(activity_count as {{ dbt.type_int() }}) as activity_count,
         cast(selling_activity_count as {{ dbt.type_int() }}) as selling_activity_count,
-        cast(total_minutes as decimal(18, 4)) as total_minutes,
-        cast(selling_minutes as decimal(18, 4)) as selling_minutes,
-        cast(
-            cast(selling_minutes / nullif(total_minutes, 0) as decimal(38, 6))
-            as decimal(18, 6)
-        ) as selling_share,
+        -- Minutes are doubles, not rounded (metrics spec); shares and rates decimal(18, 6).
+        cast(total_minutes as {{ type_double() }}) as total_minutes,
+        cast(selling_minutes as {{ type_double() }}) as selling_minutes,
+        {{ ratio('selling_minutes', 'total_minutes', numerator_type=type_double()) }} as selling_share,
         {%- for category in categories %}
-        cast({{ category }}_minutes as decimal(18, 4)) as {{ category }}_minutes,
+        cast({{ category }}_minutes as {{ type_double() }}) as {{ category }}_minutes,
         cast({{ category }}_count as {{ dbt.type_int() }}) as {{ category }}_count,
         {%- endfor %}
         cast(won_count as {{ dbt.type_int() }}) as won_count,
         cast(lost_count as {{ dbt.type_int() }}) as lost_count,
         cast(won_amount as decimal(18, 2)) as won_amount,
         cast(lost_amount as decimal(18, 2)) as lost_amount,
-        cast(
-            cast(won_count / nullif(cast(won_count + lost_count as decimal(38, 6)), 0) as decimal(38, 6))
-            as decimal(18, 6)
-        ) as win_rate,
-        cast(
-            cast(won_amount / nullif(won_amount + lost_amount, 0) as decimal(38, 6))
-            as decimal(18, 6)
-        ) as win_rate_amount
+        {{ ratio('won_count', 'won_count + lost_count') }} as win_rate,
+        {{ ratio('won_amount', 'won_amount + lost_amount') }} as win_rate_amount
     from joined
 
 )

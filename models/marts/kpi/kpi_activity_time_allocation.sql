@@ -42,14 +42,12 @@ final as (
     select
         week_start,
         rep_id,
-        cast(total_minutes as decimal(18, 4)) as total_minutes,
-        cast(selling_minutes as decimal(18, 4)) as selling_minutes,
-        cast(
-            cast(selling_minutes / nullif(total_minutes, 0) as decimal(38, 6))
-            as decimal(18, 6)
-        ) as selling_share,
+        -- Minutes are doubles, not rounded (metrics spec); the share is decimal(18, 6).
+        cast(total_minutes as {{ type_double() }}) as total_minutes,
+        cast(selling_minutes as {{ type_double() }}) as selling_minutes,
+        {{ ratio('selling_minutes', 'total_minutes', numerator_type=type_double()) }} as selling_share,
         {%- for category in categories %}
-        cast({{ category }}_minutes as decimal(18, 4)) as {{ category }}_minutes,
+        cast({{ category }}_minutes as {{ type_double() }}) as {{ category }}_minutes,
         {%- endfor %}
         cast(activity_count as {{ dbt.type_int() }}) as activity_count,
         cast(selling_activity_count as {{ dbt.type_int() }}) as selling_activity_count

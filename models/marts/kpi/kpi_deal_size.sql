@@ -24,9 +24,7 @@ final as (
         manager_id,
         won_count,
         won_amount,
-        cast(
-            round(cast(won_amount / nullif(won_count, 0) as decimal(38, 6)), 2) as decimal(18, 2)
-        ) as avg_deal_size
+        {{ ratio('won_amount', 'won_count', scale=2) }} as avg_deal_size
     from rep_months
 
 )

@@ -99,10 +99,7 @@ rates as (
         to_stage,
         entered_count,
         converted_count,
-        cast(
-            cast(converted_count as decimal(38, 6)) / nullif(entered_count, 0)
-            as decimal(38, 6)
-        ) as conversion_rate
+        {{ ratio('converted_count', 'entered_count') }} as conversion_rate
     from counted
     where entered_count > 0
 
@@ -120,7 +117,7 @@ final as (
         cast(entered_count as {{ dbt.type_int() }}) as entered_count,
         cast(converted_count as {{ dbt.type_int() }}) as converted_count,
         cast(entered_count - converted_count as {{ dbt.type_int() }}) as leaked_count,
-        cast(conversion_rate as decimal(18, 6)) as conversion_rate,
+        conversion_rate,
         -- 1 - conversion_rate exactly, so the two rates of a row always add up to 1.
         cast(1 - conversion_rate as decimal(18, 6)) as leakage_rate
     from rates

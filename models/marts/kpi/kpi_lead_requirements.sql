@@ -131,22 +131,12 @@ computed as (
         won_amount,
         lead_count,
         won_lead_count,
-        cast(
-            cast(won_amount as decimal(38, 6)) / nullif(won_count, 0)
-            as decimal(38, 6)
-        ) as avg_deal_size,
-        cast(
-            cast(won_lead_count as decimal(38, 6)) / nullif(lead_count, 0)
-            as decimal(38, 6)
-        ) as lead_to_won_rate,
+        {{ ratio('won_amount', 'won_count', scale=2) }} as avg_deal_size,
+        {{ ratio('won_lead_count', 'lead_count') }} as lead_to_won_rate,
         -- quota / (avg_deal_size * lead_to_won_rate) from the unrounded sums:
         -- quota * won_count * lead_count / (won_amount * won_lead_count); NULL when the deal
         -- size or the rate is 0 or missing (no won deal, no lead, no won lead, amounts 0).
-        cast(
-            cast(quota_amount as decimal(38, 6)) * won_count * lead_count
-            / nullif(cast(won_amount as decimal(38, 6)) * won_lead_count, 0)
-            as decimal(38, 6)
-        ) as leads_required
+        {{ ratio('quota_amount * won_count * lead_count', 'won_amount * won_lead_count') }} as leads_required
     from joined
 
 ),
@@ -161,9 +151,9 @@ final as (
         cast(won_amount as decimal(18, 2)) as lookback_won_amount,
         cast(lead_count as {{ dbt.type_int() }}) as lookback_lead_count,
         cast(won_lead_count as {{ dbt.type_int() }}) as lookback_won_lead_count,
-        cast(avg_deal_size as decimal(18, 2)) as avg_deal_size,
-        cast(lead_to_won_rate as decimal(18, 6)) as lead_to_won_rate,
-        cast(leads_required as decimal(18, 6)) as leads_required
+        avg_deal_size,
+        lead_to_won_rate,
+        leads_required
     from computed
 
 )

@@ -106,10 +106,7 @@ final as (
         cast(quota_amount as decimal(18, 2)) as quota_amount,
         cast(bookings_count as {{ dbt.type_int() }}) as bookings_count,
         cast(bookings_amount as decimal(18, 2)) as bookings_amount,
-        cast(
-            cast(bookings_amount / nullif(quota_amount, 0) as decimal(38, 6))
-            as decimal(18, 6)
-        ) as attainment,
+        {{ ratio('bookings_amount', 'quota_amount') }} as attainment,
         -- attainment >= 1 judged on the exact amounts (not on the rounded ratio); null with
         -- the attainment (quota 0).
         case

@@ -59,20 +59,10 @@ final as (
         manager_name,
         cast(reps_with_quota as {{ dbt.type_int() }}) as reps_with_quota,
         cast(reps_at_or_above_quota as {{ dbt.type_int() }}) as reps_at_or_above_quota,
-        cast(
-            cast(
-                cast(reps_at_or_above_quota as decimal(38, 6)) / nullif(reps_with_quota, 0)
-                as decimal(38, 6)
-            ) as decimal(18, 6)
-        ) as pct_reps_at_or_above_quota,
+        {{ ratio('reps_at_or_above_quota', 'reps_with_quota') }} as pct_reps_at_or_above_quota,
         cast(ramped_reps_with_quota as {{ dbt.type_int() }}) as ramped_reps_with_quota,
         cast(ramped_reps_at_or_above_quota as {{ dbt.type_int() }}) as ramped_reps_at_or_above_quota,
-        cast(
-            cast(
-                cast(ramped_reps_at_or_above_quota as decimal(38, 6)) / nullif(ramped_reps_with_quota, 0)
-                as decimal(38, 6)
-            ) as decimal(18, 6)
-        ) as pct_ramped_reps_at_or_above_quota
+        {{ ratio('ramped_reps_at_or_above_quota', 'ramped_reps_with_quota') }} as pct_ramped_reps_at_or_above_quota
     from team_counts
 
 )

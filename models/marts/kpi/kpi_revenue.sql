@@ -112,15 +112,9 @@ final as (
         cast(bookings_count as {{ dbt.type_int() }}) as bookings_count,
         cast(ytd_bookings_amount as decimal(18, 2)) as ytd_bookings_amount,
         cast(prior_month_bookings_amount as decimal(18, 2)) as prior_month_bookings_amount,
-        cast(
-            cast(bookings_amount / nullif(prior_month_bookings_amount, 0) as decimal(38, 6)) - 1
-            as decimal(18, 6)
-        ) as mom_growth,
+        {{ growth('bookings_amount', 'prior_month_bookings_amount') }} as mom_growth,
         cast(prior_year_bookings_amount as decimal(18, 2)) as prior_year_bookings_amount,
-        cast(
-            cast(bookings_amount / nullif(prior_year_bookings_amount, 0) as decimal(38, 6)) - 1
-            as decimal(18, 6)
-        ) as yoy_growth
+        {{ growth('bookings_amount', 'prior_year_bookings_amount') }} as yoy_growth
     from with_history
 
 )

@@ -28,10 +28,17 @@ by_quarter_and_stage as (
         sum(case when exit_kind = 'moved_back' then 1 else 0 end) as moved_back_count,
         sum(case when exit_kind = 'unordered' then 1 else 0 end) as unordered_count,
         -- Percentiles of whole seconds, turned into days once (linear, so the same as the
-        -- percentile of the exact fractional days).
-        {{ percentile_cont('seconds_in_stage', 0.5) }} as median_seconds_in_stage,
-        {{ percentile_cont('seconds_in_stage', 0.9) }} as p90_seconds_in_stage,
-        avg(cast(seconds_in_stage as decimal(38, 6))) as avg_seconds_in_stage
+        -- percentile of the exact fractional days). The exact percentile has at most one
+        -- decimal (x[k] + d * (x[k + 1] - x[k]) with d = 0.5 (n - 1) or 0.9 (n - 1) minus its
+        -- floor, a multiple of 0.1); the engines interpolate in double, which leaves noise in
+        -- the last bits (DuckDB: the p90 of 61 s and 86401 s, exactly 77767 s, comes out as
+        -- 77767.00000000001). Snapped to decimal(38, 6) seconds, the noise goes and the value
+        -- is exact, the same on every engine, before one division into days.
+        cast({{ percentile_cont('seconds_in_stage', 0.5) }} as decimal(38, 6)) as median_seconds_in_stage,
+        cast({{ percentile_cont('seconds_in_stage', 0.9) }} as decimal(38, 6)) as p90_seconds_in_stage,
+        -- The mean from the exact sum of seconds and the count (not avg(), which DuckDB takes
+        -- in double and PostgreSQL in numeric): the same two double divisions on every engine.
+        sum(seconds_in_stage) as total_seconds_in_stage
     from stage_intervals
     group by exit_quarter_start, stage_name
 
@@ -48,13 +55,11 @@ final as (
         cast(lost_count as {{ dbt.type_int() }}) as lost_count,
         cast(moved_back_count as {{ dbt.type_int() }}) as moved_back_count,
         cast(unordered_count as {{ dbt.type_int() }}) as unordered_count,
-        cast(cast(median_seconds_in_stage / 86400.0 as decimal(38, 6)) as decimal(18, 4)) as median_days_in_stage,
-        cast(cast(p90_seconds_in_stage / 86400.0 as decimal(38, 6)) as decimal(18, 4)) as p90_days_in_stage,
-        cast(cast(avg_seconds_in_stage / 86400.0 as decimal(38, 6)) as decimal(18, 4)) as avg_days_in_stage,
-        cast(
-            cast(advanced_count as decimal(38, 6)) / nullif(advanced_count + lost_count, 0)
-            as decimal(18, 6)
-        ) as advance_rate
+        -- Days in stage are doubles, not rounded (metrics spec: fractional days).
+        {{ duration_from_seconds('median_seconds_in_stage', 'day') }} as median_days_in_stage,
+        {{ duration_from_seconds('p90_seconds_in_stage', 'day') }} as p90_days_in_stage,
+        {{ duration_from_seconds('total_seconds_in_stage', 'day') }} / nullif(exited_count, 0) as avg_days_in_stage,
+        {{ ratio('advanced_count', 'advanced_count + lost_count') }} as advance_rate
     from by_quarter_and_stage
 
 )

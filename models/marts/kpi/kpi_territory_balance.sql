@@ -270,15 +270,14 @@ ratios as (
 
     select
         *,
-        cast(bookings_amount / nullif(quota_amount, 0) as decimal(38, 6)) as attainment,
-        cast(open_pipeline_amount / nullif(rep_count, 0) as decimal(38, 6)) as pipeline_per_rep,
-        cast(org_open_pipeline_amount / nullif(org_rep_count, 0) as decimal(38, 6)) as org_pipeline_per_rep,
+        {{ ratio('bookings_amount', 'quota_amount') }} as attainment,
+        -- Money per rep, to the cent; an exact half cent rounds away from zero (159,286.775 ->
+        -- 159,286.78).
+        {{ ratio('open_pipeline_amount', 'rep_count', scale=2) }} as pipeline_per_rep,
+        {{ ratio('org_open_pipeline_amount', 'org_rep_count', scale=2) }} as org_pipeline_per_rep,
         -- (pipeline / rep_count) / (org pipeline / org reps), from the unrounded figures.
-        cast(
-            (open_pipeline_amount * org_rep_count)
-            / nullif(rep_count * org_open_pipeline_amount, 0)
-            as decimal(38, 6)
-        ) as pipeline_per_rep_index
+        {{ ratio('open_pipeline_amount * org_rep_count', 'rep_count * org_open_pipeline_amount') }}
+            as pipeline_per_rep_index
     from joined
 
 ),
@@ -296,12 +295,12 @@ final as (
         cast(open_pipeline_amount as decimal(18, 2)) as open_pipeline_amount,
         cast(quota_amount as decimal(18, 2)) as quota_amount,
         cast(bookings_amount as decimal(18, 2)) as bookings_amount,
-        cast(attainment as decimal(18, 6)) as attainment,
-        cast(pipeline_per_rep as decimal(18, 2)) as pipeline_per_rep,
+        attainment,
+        pipeline_per_rep,
         cast(org_open_pipeline_amount as decimal(18, 2)) as org_open_pipeline_amount,
         cast(org_rep_count as {{ dbt.type_int() }}) as org_rep_count,
-        cast(org_pipeline_per_rep as decimal(18, 2)) as org_pipeline_per_rep,
-        cast(pipeline_per_rep_index as decimal(18, 6)) as pipeline_per_rep_index,
+        org_pipeline_per_rep,
+        pipeline_per_rep_index,
         cast(
             case
                 when pipeline_per_rep_index is null then null

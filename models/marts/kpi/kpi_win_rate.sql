@@ -28,13 +28,8 @@ final as (
         lost_count,
         won_amount,
         lost_amount,
-        cast(
-            cast(cast(won_count as decimal(38, 6)) / nullif(won_count + lost_count, 0) as decimal(38, 6))
-            as decimal(18, 6)
-        ) as win_rate,
-        cast(
-            cast(won_amount / nullif(won_amount + lost_amount, 0) as decimal(38, 6)) as decimal(18, 6)
-        ) as win_rate_amount
+        {{ ratio('won_count', 'won_count + lost_count') }} as win_rate,
+        {{ ratio('won_amount', 'won_amount + lost_amount') }} as win_rate_amount
     from rep_months
 
 )

@@ -46,9 +46,10 @@ renamed as (
         cast(source_system as {{ dbt.type_string() }}) as source_system,
 
         ---------- numerics
-        -- duration_minutes as given, else end - start in fractional minutes.
+        -- duration_minutes as given, else end - start in fractional minutes; a double, not
+        -- rounded (metrics spec: "Minutes are not rounded").
         coalesce(
-            cast(duration_minutes as decimal(18, 4)),
+            cast(duration_minutes as {{ type_double() }}),
             {{ minutes_between('started_at', 'ended_at') }}
         ) as duration_minutes,
 

@@ -45,9 +45,9 @@ renamed as (
         cast(type as {{ dbt.type_string() }}) as event_type,
 
         ---------- numerics
-        -- DurationInMinutes, else end - start in fractional minutes.
+        -- DurationInMinutes, else end - start in fractional minutes; a double, not rounded.
         coalesce(
-            cast(duration_in_minutes as decimal(18, 4)),
+            cast(duration_in_minutes as {{ type_double() }}),
             {{ minutes_between('start_date_time', 'end_date_time') }}
         ) as duration_minutes,
 

@@ -49,8 +49,9 @@ renamed as (
 
         ---------- numerics
         cast(call_duration_in_seconds as {{ dbt.type_bigint() }}) as call_duration_seconds,
-        -- Fractional minutes, not rounded; NULL when the task has no call duration.
-        cast(call_duration_in_seconds / 60.0 as decimal(18, 4)) as call_duration_minutes,
+        -- Fractional minutes, a double, not rounded (61 s = 1.0166666666666666); NULL when
+        -- the task has no call duration.
+        {{ duration_from_seconds('call_duration_in_seconds', 'minute') }} as call_duration_minutes,
 
         ---------- dates
         cast(activity_date as date) as activity_date,

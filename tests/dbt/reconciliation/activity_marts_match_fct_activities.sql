@@ -8,8 +8,10 @@
 --   * summed over all weeks and all quarters, each rep's minutes (total, selling, every
 --     category) and counts agree between the two marts (a week straddling two quarters is
 --     split between them, so the check is on the rep's totals).
--- Each mart rounds its sums to 4 decimals (the activities carry 6): a week or quarter may
--- differ from the facts by 0.00005, a rep's total over many periods by a few thousandths.
+-- Minutes are doubles, not rounded, in the facts and in the marts: sums taken in another
+-- order differ only by the double's noise (about 1e-16 of the sum per term), so a week, a
+-- quarter or a rep's total may differ by at most 0.000001 minute plus a billionth of the sum
+-- (a rounding to 4 decimals would show: 61 s is 1.0166666666666666 minutes, 1.0167 rounded).
 -- Fails with every rep-period that disagrees.
 
 {%- set categories = activity_categories() %}
@@ -106,7 +108,7 @@ week_mismatches as (
         fact_weeks.rep_id is null
         or weekly.rep_id is null
         or fact_weeks.activity_count <> weekly.activity_count
-        or abs(fact_weeks.total_minutes - weekly.total_minutes) > 0.0001
+        or abs(fact_weeks.total_minutes - weekly.total_minutes) > 0.000001 + 0.000000001 * weekly.total_minutes
 
 ),
 
@@ -129,7 +131,8 @@ quarter_mismatches as (
     where
         quarterly.rep_id is null
         or coalesce(fact_quarters.activity_count, 0) <> quarterly.activity_count
-        or abs(coalesce(fact_quarters.total_minutes, 0) - quarterly.total_minutes) > 0.0001
+        or abs(coalesce(fact_quarters.total_minutes, 0) - quarterly.total_minutes)
+            > 0.000001 + 0.000000001 * quarterly.total_minutes
 
 ),
 
@@ -183,10 +186,13 @@ rep_mismatches as (
         (weekly_by_rep.rep_id is null and quarterly_by_rep.activity_count <> 0)
         or weekly_by_rep.activity_count <> quarterly_by_rep.activity_count
         or weekly_by_rep.selling_activity_count <> quarterly_by_rep.selling_activity_count
-        or abs(weekly_by_rep.total_minutes - quarterly_by_rep.total_minutes) > 0.01
-        or abs(weekly_by_rep.selling_minutes - quarterly_by_rep.selling_minutes) > 0.01
+        or abs(weekly_by_rep.total_minutes - quarterly_by_rep.total_minutes)
+            > 0.000001 + 0.000000001 * quarterly_by_rep.total_minutes
+        or abs(weekly_by_rep.selling_minutes - quarterly_by_rep.selling_minutes)
+            > 0.000001 + 0.000000001 * quarterly_by_rep.selling_minutes
         {%- for category in categories %}
-        or abs(weekly_by_rep.{{ category }}_minutes - quarterly_by_rep.{{ category }}_minutes) > 0.01
+        or abs(weekly_by_rep.{{ category }}_minutes - quarterly_by_rep.{{ category }}_minutes)
+            > 0.000001 + 0.000000001 * quarterly_by_rep.{{ category }}_minutes
         {%- endfor %}
 
 )
