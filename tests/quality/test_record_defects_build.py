@@ -17,7 +17,9 @@ from corpus_harness import _link_tree
 
 pytestmark = pytest.mark.slow
 
-OPPORTUNITY_HEADER = "Id,AccountId,OwnerId,StageName,CloseDate,IsClosed,IsWon,CreatedDate,Amount,SystemModstamp"
+OPPORTUNITY_HEADER = (
+    "Id,AccountId,OwnerId,StageName,CloseDate,IsClosed,IsWon,CreatedDate,Amount,SystemModstamp"
+)
 ORPHAN_OWNER = "005NOSUCHUSER0000"
 
 
@@ -47,7 +49,9 @@ def defective_build(demo_warehouse, tmp_path_factory):
     landing, database = root / "landing", root / "warehouse.duckdb"
     _link_tree(demo_warehouse.landing, landing)
     with duckdb.connect(str(demo_warehouse.database), read_only=True) as con:
-        user = con.execute("select min(rep_id) from marts.dim_reps where manager_id is not null").fetchone()[0]
+        user = con.execute("select min(rep_id) from marts.dim_reps where manager_id is not null").fetchone()[
+            0
+        ]
         account = con.execute("select min(account_id) from marts.dim_accounts").fetchone()[0]
     for relative, text in _defects(user, account).items():
         (landing / relative).write_text(text, encoding="utf-8")
@@ -80,7 +84,9 @@ def test_the_run_succeeds_and_builds_every_mart(defective_build, demo_warehouse)
 def test_each_record_is_reported_by_id(defective_build):
     result, _, _ = defective_build
     failed = {
-        (e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations() if not e.passed
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+        if not e.passed
     }
     assert not [key for key, e in failed.items() if e.severity.value == "ERROR"]
     opportunity = failed[("raw/salesforce_opportunity", "gx_warnings")].metadata["failures"].value
