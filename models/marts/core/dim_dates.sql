@@ -84,9 +84,9 @@ bounds as (
 
 ),
 
+-- date_spine's end is exclusive: one day past the last date.
 days as (
 
-    -- date_spine's end is exclusive: one day past the last date.
     {{ date_spine(
         '(select spine_start from bounds)',
         "(select " ~ dbt.dateadd('day', 1, 'spine_last') ~ " from bounds)"
@@ -130,8 +130,10 @@ final as (
         cast(extract(day from date_day) as {{ dbt.type_int() }}) as day_of_month,
         -- ISO day of week, Monday = 1 .. Sunday = 7, counted from the Monday of the week
         -- (engines number weekdays differently; the week_start macro is dispatched).
-        cast({{ dbt.datediff('week_start', 'date_day', 'day') }} + 1 as {{ dbt.type_int() }}) as iso_day_of_week,
-        {{ dbt.datediff('week_start', 'date_day', 'day') }} >= 5 as is_weekend
+        cast(
+            {{ dbt.datediff('week_start', 'date_day', 'day') }} + 1 as {{ dbt.type_int() }}  -- noqa: LT05
+        ) as iso_day_of_week,
+        {{ dbt.datediff('week_start', 'date_day', 'day') }} >= 5 as is_weekend  -- noqa: LT05
     from calendar
 
 )

@@ -63,10 +63,7 @@ final as (
         cast(category as {{ dbt.type_string() }}) as category,
         -- Selling time = the two customer-communication categories (metrics spec).
         cast(
-            case
-                when category in ('digital_communication', 'personal_communication') then true
-                else false
-            end
+            coalesce(category in ('digital_communication', 'personal_communication'), false)
             as {{ dbt.type_boolean() }}
         ) as is_selling,
         cast(minutes as {{ type_double() }}) as minutes,

@@ -100,7 +100,7 @@ final as (
         cast({{ dbt.date_trunc('quarter', 'close_date') }} as date) as close_quarter_start,
         case
             when is_won or is_lost
-                then cast({{ dbt.datediff('created_date', 'close_date', 'day') }} as {{ dbt.type_int() }})
+                then cast({{ dbt.datediff('created_date', 'close_date', 'day') }} as {{ dbt.type_int() }})  -- noqa: LT05
         end as days_to_close
     from classified
 

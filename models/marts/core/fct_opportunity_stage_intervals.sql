@@ -115,7 +115,10 @@ classified as (
         end as exit_kind,
         case
             when intervals.exited_at is not null
-                then cast({{ dbt.datediff('intervals.entered_at', 'intervals.exited_at', 'second') }} as {{ dbt.type_bigint() }})
+                then cast(
+                    {{ dbt.datediff('intervals.entered_at', 'intervals.exited_at', 'second') }}
+                    as {{ dbt.type_bigint() }}
+                )
         end as seconds_in_stage
     from intervals
     left join stages as current_stages

@@ -57,7 +57,10 @@ final as (
         period_type,
         period_start,
         cast(
-            {{ dbt.dateadd('day', -1, dbt.dateadd('month', "case when period_type = 'month' then 1 else 3 end", 'period_start')) }}
+            {{ dbt.dateadd(
+                'day', -1,
+                dbt.dateadd('month', "case when period_type = 'month' then 1 else 3 end", 'period_start')
+            ) }}
             as date
         ) as period_end,
         quota_amount

@@ -96,13 +96,11 @@ joined as (
         coalesce(closed_quarters.lost_amount, 0) as lost_amount
     from rep_quarters
     left join activity_quarters
-        on
-            rep_quarters.quarter_start = activity_quarters.quarter_start
-            and rep_quarters.rep_id = activity_quarters.rep_id
+        on rep_quarters.quarter_start = activity_quarters.quarter_start
+        and rep_quarters.rep_id = activity_quarters.rep_id
     left join closed_quarters
-        on
-            rep_quarters.quarter_start = closed_quarters.quarter_start
-            and rep_quarters.rep_id = closed_quarters.rep_id
+        on rep_quarters.quarter_start = closed_quarters.quarter_start
+        and rep_quarters.rep_id = closed_quarters.rep_id
 
 ),
 

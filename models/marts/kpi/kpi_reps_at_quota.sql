@@ -62,7 +62,8 @@ final as (
         {{ ratio('reps_at_or_above_quota', 'reps_with_quota') }} as pct_reps_at_or_above_quota,
         cast(ramped_reps_with_quota as {{ dbt.type_int() }}) as ramped_reps_with_quota,
         cast(ramped_reps_at_or_above_quota as {{ dbt.type_int() }}) as ramped_reps_at_or_above_quota,
-        {{ ratio('ramped_reps_at_or_above_quota', 'ramped_reps_with_quota') }} as pct_ramped_reps_at_or_above_quota
+        {{ ratio('ramped_reps_at_or_above_quota', 'ramped_reps_with_quota') }}
+            as pct_ramped_reps_at_or_above_quota
     from team_counts
 
 )

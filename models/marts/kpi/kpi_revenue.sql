@@ -47,9 +47,9 @@ bounds as (
 
 ),
 
+-- date_spine's end is exclusive: one day past the first day of the last month.
 days as (
 
-    -- date_spine's end is exclusive: one day past the first day of the last month.
     {{ date_spine(
         '(select spine_start from bounds)',
         "(select " ~ dbt.dateadd('day', 1, 'spine_last') ~ " from bounds)"

@@ -58,7 +58,8 @@ final as (
         -- Days in stage are doubles, not rounded (metrics spec: fractional days).
         {{ duration_from_seconds('median_seconds_in_stage', 'day') }} as median_days_in_stage,
         {{ duration_from_seconds('p90_seconds_in_stage', 'day') }} as p90_days_in_stage,
-        {{ duration_from_seconds('total_seconds_in_stage', 'day') }} / nullif(exited_count, 0) as avg_days_in_stage,
+        {{ duration_from_seconds('total_seconds_in_stage', 'day') }} / nullif(exited_count, 0)
+            as avg_days_in_stage,
         {{ ratio('advanced_count', 'advanced_count + lost_count') }} as advance_rate
     from by_quarter_and_stage
 

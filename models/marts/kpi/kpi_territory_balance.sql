@@ -78,7 +78,9 @@ quota_quarters as (
 
 marked_quarters as (
 
-    select close_quarter_start as quarter_start from opportunities where is_won
+    select close_quarter_start as quarter_start
+    from opportunities
+    where is_won
     union all
     select quarter_start from quota_quarters
 
@@ -250,17 +252,14 @@ joined as (
     from grid
     cross join org_reps
     left join territory_pipeline
-        on
-            grid.territory_id = territory_pipeline.territory_id
-            and grid.quarter_start = territory_pipeline.quarter_start
+        on grid.territory_id = territory_pipeline.territory_id
+        and grid.quarter_start = territory_pipeline.quarter_start
     left join territory_quotas
-        on
-            grid.territory_id = territory_quotas.territory_id
-            and grid.quarter_start = territory_quotas.quarter_start
+        on grid.territory_id = territory_quotas.territory_id
+        and grid.quarter_start = territory_quotas.quarter_start
     left join territory_bookings
-        on
-            grid.territory_id = territory_bookings.territory_id
-            and grid.quarter_start = territory_bookings.quarter_start
+        on grid.territory_id = territory_bookings.territory_id
+        and grid.quarter_start = territory_bookings.quarter_start
     left join org_pipeline
         on grid.quarter_start = org_pipeline.quarter_start
 

@@ -54,11 +54,11 @@ renamed as (
         ---------- text
         cast(field as {{ dbt.type_string() }}) as field_name,
         case
-            when lower(field) in ('{{ non_personal_fields | join("', '") }}')
+            when lower(field) in ('{{ non_personal_fields | join("', '") }}')  -- noqa: LT05
                 then cast(old_value as {{ dbt.type_string() }})
         end as old_value,
         case
-            when lower(field) in ('{{ non_personal_fields | join("', '") }}')
+            when lower(field) in ('{{ non_personal_fields | join("', '") }}')  -- noqa: LT05
                 then cast(new_value as {{ dbt.type_string() }})
         end as new_value,
 

@@ -62,10 +62,11 @@ checked as (
 
     select
         *,
-        {% for category in categories -%}
-        {{ category }}_minutes {{ '+' if not loop.last }}
-        {% endfor -%}
-        as category_minutes_sum
+        (
+            {%- for category in categories %}
+            {{ '+ ' if not loop.first }}{{ category }}_minutes
+            {%- endfor %}
+        ) as category_minutes_sum
     from both_marts
 
 )
@@ -74,11 +75,15 @@ select *
 from checked
 where
     abs(category_minutes_sum - total_minutes) > 0.000001 + 0.000000001 * total_minutes
-    or abs(digital_communication_minutes + personal_communication_minutes - selling_minutes)
+    or (
+        abs(digital_communication_minutes + personal_communication_minutes - selling_minutes)
         > 0.000001 + 0.000000001 * total_minutes
+    )
     or selling_minutes > total_minutes + 0.000001 + 0.000000001 * total_minutes
     or (total_minutes = 0 and selling_share is not null)
     or (total_minutes <> 0 and selling_share is null)
     -- share (6 decimals) x total vs selling (exact): the share's rounding bounds the gap
-    or abs(coalesce(selling_share, 0) * total_minutes - selling_minutes)
+    or (
+        abs(coalesce(selling_share, 0) * total_minutes - selling_minutes)
         > 0.0000005 * abs(total_minutes) + 0.000001
+    )

@@ -50,13 +50,13 @@ expected as (
     select 'activity_log' as source, activity_id as source_activity_id
     from activity_log
     union all
-    select 'task' as source, task_id as source_activity_id
+    select 'task' as source, tasks.task_id as source_activity_id
     from tasks
     left join named
         on tasks.task_id = named.crm_activity_id
     where named.crm_activity_id is null
     union all
-    select 'event' as source, event_id as source_activity_id
+    select 'event' as source, events.event_id as source_activity_id
     from events
     left join named
         on events.event_id = named.crm_activity_id
@@ -83,9 +83,8 @@ select
     actual.occurrences
 from expected
 full outer join actual
-    on
-        expected.source = actual.source
-        and expected.source_activity_id = actual.source_activity_id
+    on expected.source = actual.source
+    and expected.source_activity_id = actual.source_activity_id
 where
     expected.source is null
     or actual.source is null

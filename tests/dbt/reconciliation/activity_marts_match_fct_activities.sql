@@ -101,14 +101,16 @@ week_mismatches as (
         weekly.total_minutes as actual_minutes
     from fact_weeks
     full outer join weekly
-        on
-            fact_weeks.rep_id = weekly.rep_id
-            and fact_weeks.week_start = weekly.week_start
+        on fact_weeks.rep_id = weekly.rep_id
+        and fact_weeks.week_start = weekly.week_start
     where
         fact_weeks.rep_id is null
         or weekly.rep_id is null
         or fact_weeks.activity_count <> weekly.activity_count
-        or abs(fact_weeks.total_minutes - weekly.total_minutes) > 0.000001 + 0.000000001 * weekly.total_minutes
+        or (
+            abs(fact_weeks.total_minutes - weekly.total_minutes)
+            > 0.000001 + 0.000000001 * weekly.total_minutes
+        )
 
 ),
 
@@ -118,21 +120,24 @@ quarter_mismatches as (
     select
         'quarter' as check_name,
         coalesce(fact_quarters.rep_id, quarterly.rep_id) as rep_id,
-        cast(coalesce(fact_quarters.quarter_start, quarterly.quarter_start) as {{ dbt.type_string() }}) as period,
+        cast(
+            coalesce(fact_quarters.quarter_start, quarterly.quarter_start) as {{ dbt.type_string() }}
+        ) as period,
         coalesce(fact_quarters.activity_count, 0) as expected_count,
         quarterly.activity_count as actual_count,
         coalesce(fact_quarters.total_minutes, 0) as expected_minutes,
         quarterly.total_minutes as actual_minutes
     from fact_quarters
     full outer join quarterly
-        on
-            fact_quarters.rep_id = quarterly.rep_id
-            and fact_quarters.quarter_start = quarterly.quarter_start
+        on fact_quarters.rep_id = quarterly.rep_id
+        and fact_quarters.quarter_start = quarterly.quarter_start
     where
         quarterly.rep_id is null
         or coalesce(fact_quarters.activity_count, 0) <> quarterly.activity_count
-        or abs(coalesce(fact_quarters.total_minutes, 0) - quarterly.total_minutes)
+        or (
+            abs(coalesce(fact_quarters.total_minutes, 0) - quarterly.total_minutes)
             > 0.000001 + 0.000000001 * quarterly.total_minutes
+        )
 
 ),
 
@@ -186,14 +191,23 @@ rep_mismatches as (
         (weekly_by_rep.rep_id is null and quarterly_by_rep.activity_count <> 0)
         or weekly_by_rep.activity_count <> quarterly_by_rep.activity_count
         or weekly_by_rep.selling_activity_count <> quarterly_by_rep.selling_activity_count
-        or abs(weekly_by_rep.total_minutes - quarterly_by_rep.total_minutes)
+        or (
+            abs(weekly_by_rep.total_minutes - quarterly_by_rep.total_minutes)
             > 0.000001 + 0.000000001 * quarterly_by_rep.total_minutes
-        or abs(weekly_by_rep.selling_minutes - quarterly_by_rep.selling_minutes)
+        )
+        or (
+            abs(weekly_by_rep.selling_minutes - quarterly_by_rep.selling_minutes)
             > 0.000001 + 0.000000001 * quarterly_by_rep.selling_minutes
+        )
+        -- sqlfluff places a loop's lines after a bracketed condition one level too far left:
+        -- noqa: disable=LT02
         {%- for category in categories %}
-        or abs(weekly_by_rep.{{ category }}_minutes - quarterly_by_rep.{{ category }}_minutes)
+        or (
+            abs(weekly_by_rep.{{ category }}_minutes - quarterly_by_rep.{{ category }}_minutes)
             > 0.000001 + 0.000000001 * quarterly_by_rep.{{ category }}_minutes
+        )
         {%- endfor %}
+-- noqa: enable=LT02
 
 )
 

@@ -45,7 +45,11 @@ select *
 from compared
 where
     (call_duration_seconds is null) <> (call_duration_minutes is null)
-    or abs(call_duration_minutes * 60 - call_duration_seconds)
+    or (
+        abs(call_duration_minutes * 60 - call_duration_seconds)
         > 0.000000001 * (abs(call_duration_seconds) + 1)
-    or abs(fct_minutes * 60 - coalesce(call_duration_seconds, 0))
+    )
+    or (
+        abs(fct_minutes * 60 - coalesce(call_duration_seconds, 0))
         > 0.000000001 * (abs(coalesce(call_duration_seconds, 0)) + 1)
+    )

@@ -62,9 +62,8 @@ select
     win_rate_quarters.lost_amount as win_rate_lost_amount
 from outcomes
 full outer join win_rate_quarters
-    on
-        outcomes.quarter_start = win_rate_quarters.quarter_start
-        and outcomes.rep_id = win_rate_quarters.rep_id
+    on outcomes.quarter_start = win_rate_quarters.quarter_start
+    and outcomes.rep_id = win_rate_quarters.rep_id
 where
     outcomes.rep_id is null
     or coalesce(win_rate_quarters.won_count, 0) <> outcomes.won_count

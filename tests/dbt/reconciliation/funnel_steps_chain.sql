@@ -33,9 +33,12 @@ leads as (
 step_numbers as (
 
     select 1 as step_order
-    union all select 2
-    union all select 3
-    union all select 4
+    union all
+    select 2
+    union all
+    select 3
+    union all
+    select 4
 
 ),
 

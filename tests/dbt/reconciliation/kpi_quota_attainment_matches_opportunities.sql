@@ -105,7 +105,7 @@ compared as (
         coalesce(quotas.quota_id, attainment.quota_id) as quota_id,
         quotas.quota_id is not null as in_fct_quotas,
         attainment.quota_id is not null as in_mart,
-        {{ dbt.datediff('quotas.period_start', 'quotas.period_end', 'day') }} + 1 as expected_days,
+        {{ dbt.datediff('quotas.period_start', 'quotas.period_end', 'day') }} + 1 as expected_days,  -- noqa: LT05
         day_counts.days_in_period,
         attainment.bookings_amount,
         expected.bookings_amount as expected_bookings_amount,

@@ -62,7 +62,11 @@ from revenue_totals
 cross join won_totals
 where revenue_totals.bookings_amount <> won_totals.won_amount
     or revenue_totals.bookings_count <> won_totals.won_count
-    or coalesce(revenue_totals.first_month, cast('1900-01-01' as date))
+    or (
+        coalesce(revenue_totals.first_month, cast('1900-01-01' as date))
         <> coalesce(won_totals.first_month, cast('1900-01-01' as date))
-    or coalesce(revenue_totals.last_month, cast('1900-01-01' as date))
+    )
+    or (
+        coalesce(revenue_totals.last_month, cast('1900-01-01' as date))
         <> coalesce(won_totals.last_month, cast('1900-01-01' as date))
+    )

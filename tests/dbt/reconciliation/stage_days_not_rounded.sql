@@ -76,12 +76,21 @@ mart_mismatches as (
         on durations.quarter_start = recomputed.quarter_start
         and durations.stage_name = recomputed.stage_name
     where
-        abs(durations.median_days_in_stage - recomputed.median_days_in_stage)
+        (
+            abs(durations.median_days_in_stage - recomputed.median_days_in_stage)
             > 0.000000001 * (abs(recomputed.median_days_in_stage) + 1)
-        or abs(durations.p90_days_in_stage - recomputed.p90_days_in_stage)
+        )
+        or (
+            abs(durations.p90_days_in_stage - recomputed.p90_days_in_stage)
             > 0.000000001 * (abs(recomputed.p90_days_in_stage) + 1)
-        or abs(durations.avg_days_in_stage * durations.exited_count * 86400 - recomputed.total_seconds_in_stage)
+        )
+        or (
+            abs(
+                durations.avg_days_in_stage * durations.exited_count * 86400
+                - recomputed.total_seconds_in_stage
+            )
             > 0.000000001 * (abs(recomputed.total_seconds_in_stage) + 1)
+        )
 
 )
 

@@ -73,8 +73,10 @@ where
     or ((rep_count = 0) <> (pipeline_per_rep is null))
     or pipeline_per_rep <> round(cast(open_pipeline_amount / nullif(rep_count, 0) as decimal(38, 6)), 2)
     or ((org_rep_count = 0) <> (org_pipeline_per_rep is null))
-    or org_pipeline_per_rep
+    or (
+        org_pipeline_per_rep
         <> round(cast(org_open_pipeline_amount / nullif(org_rep_count, 0) as decimal(38, 6)), 2)
+    )
     or (
         (pipeline_per_rep_index is null)
         <> (rep_count = 0 or org_rep_count = 0 or org_open_pipeline_amount = 0)
