@@ -8,7 +8,10 @@
 
 Every command first writes dbt's manifest (`dbt parse`) and makes sure DAGSTER_HOME holds a
 `dagster.yaml` with the writer pool's limit, so runs from the shell, the schedule, the sensor
-and the UI queue on the DuckDB file instead of failing on its lock.
+and the UI queue on the DuckDB file instead of failing on its lock. It then fails the runs whose
+process died (kill -9, out of memory, reboot) and frees their pool slots, one line per run
+(`automation/recovery.py`); while a step of its run waits for the writer slot, it says which
+run holds it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,17 +75,24 @@ def execute_job(
     failing steps and reasons when it fails."""
     import dagster as dg
 
+    from orchestration.automation.recovery import PoolWaitReporter, owner_tags
     from orchestration.automation.reporting import format_run_failure
     from orchestration.definitions import defs
 
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={**run_config, **_CONSOLE_INFO},
-            tags={"sales/trigger": "cli", **(tags or {})},
-            asset_selection=asset_selection,
-        )
+        recover_dead_runs(instance)
+        # The run id is chosen here so the reporter can watch the run's steps in the pool; the
+        # owner tags let a later start tell whether this process is still running it.
+        run_id = str(uuid.uuid4())
+        with PoolWaitReporter(instance, run_id):
+            result = defs.resolve_job_def(job_name).execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config={**run_config, **_CONSOLE_INFO},
+                run_id=run_id,
+                tags={"sales/trigger": "cli", **owner_tags(), **(tags or {})},
+                asset_selection=asset_selection,
+            )
     _print_check_summary(result.get_asset_check_evaluations())
     if result.success:
         print(f"Run {result.run_id} of job {job_name} succeeded.")
@@ -98,6 +109,20 @@ def execute_job(
         file=sys.stderr,
     )
     return False
+
+
+def recover_dead_runs(instance: Any) -> None:
+    """Fail the runs whose process died (kill -9, out of memory, reboot) and free their writer
+    pool slots, one line each: otherwise this run would wait for those slots forever."""
+    from orchestration.automation.recovery import recover_crashed_runs
+
+    try:
+        recovered = recover_crashed_runs(instance)
+    except Exception as exc:  # the run may still go through: say why it might wait
+        print(f"warning: could not check for runs whose process died: {exc}", file=sys.stderr)
+        return
+    for run in recovered:
+        print(run.line(), flush=True)
 
 
 def _print_check_summary(evaluations: Sequence[Any]) -> None:
@@ -151,6 +176,10 @@ def ui(host: str, port: int) -> int:
     """Replace this process with `dagster dev` (Ctrl-C stops it and its children)."""
     home = _prepare()
     os.environ.setdefault("SALES_LANDING_DIR", str(config.landing_dir()))
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:  # runs of a previous `dagster dev` or CLI that died
+        recover_dead_runs(instance)
     command = ui_command(host, port)
     print(f"Dagster UI on http://{host}:{port} (DAGSTER_HOME={home})", flush=True)
     os.chdir(config.PROJECT_ROOT)

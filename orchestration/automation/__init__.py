@@ -1,2 +1,3 @@
-"""Automation: the daily schedule, the landing sensor, failed-run reporting, and the Dagster
-instance settings (the DuckDB writer pool) that let their runs overlap safely."""
+"""Automation: the daily schedule, the landing sensor, failed-run reporting, the Dagster
+instance settings (the DuckDB writer pool) that let their runs overlap safely, and the recovery
+of runs whose process died (`recovery.py`)."""

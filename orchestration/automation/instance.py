@@ -33,10 +33,26 @@ def pool_limit_configured(settings: dict | None) -> bool:
     return pools.get("default_limit") == 1 and pools.get("granularity", "op") == "op"
 
 
+def crash_monitoring_configured(settings: dict | None) -> bool:
+    """Whether instance settings let the daemon fail runs whose process died (run monitoring
+    with the launcher that can check a run's process) and free their pool slots."""
+    settings = settings or {}
+    monitoring = settings.get("run_monitoring") or {}
+    launcher = settings.get("run_launcher") or {}
+    template = (yaml.safe_load(TEMPLATE.read_text()) or {}).get("run_launcher") or {}
+    return (
+        bool(monitoring.get("enabled"))
+        and bool(monitoring.get("free_slots_after_run_end_seconds"))
+        and launcher.get("module") == template.get("module")
+        and launcher.get("class") == template.get("class")
+    )
+
+
 def ensure_dagster_home() -> Path:
     """Create DAGSTER_HOME with the template `dagster.yaml` and its storage when missing; warn
     when an existing `dagster.yaml` does not limit the pools to 1 (overlapping runs could then
-    hit the lock).
+    hit the lock) or does not monitor runs for dead processes (an existing file is never
+    rewritten: it may hold the user's own settings).
 
     Safe to call from several processes at once (cron and a manual launch): a file lock makes
     one of them create the instance's SQLite storage while the others wait, instead of racing
@@ -49,12 +65,21 @@ def ensure_dagster_home() -> Path:
         settings_path = home / "dagster.yaml"
         if not settings_path.exists():
             shutil.copyfile(TEMPLATE, settings_path)
-        elif not pool_limit_configured(yaml.safe_load(settings_path.read_text())):
-            print(
-                f"warning: {settings_path} does not set `concurrency: pools: default_limit: 1` "
-                f"(see {TEMPLATE}): runs that overlap may fail on the DuckDB lock.",
-                file=sys.stderr,
-            )
+        else:
+            settings = yaml.safe_load(settings_path.read_text())
+            if not pool_limit_configured(settings):
+                print(
+                    f"warning: {settings_path} does not set `concurrency: pools: default_limit: 1` "
+                    f"(see {TEMPLATE}): runs that overlap may fail on the DuckDB lock.",
+                    file=sys.stderr,
+                )
+            if not crash_monitoring_configured(settings):
+                print(
+                    f"warning: {settings_path} lacks the `run_launcher` and `run_monitoring` "
+                    f"sections of {TEMPLATE}: under `dagster dev`, a run whose process dies keeps "
+                    "the writer pool's slot until the next CLI command frees it.",
+                    file=sys.stderr,
+                )
         from dagster import DagsterInstance
 
         with DagsterInstance.get():  # creates (or migrates) the run and event storage once
