@@ -1,5 +1,6 @@
 # The project's interface: `make run` (the main job on demo data), `make test` (every test),
-# `make ui` (the Dagster UI) and `make daily` (the daily job, for cron or CI).
+# `make ui` (the Dagster UI), `make daily` (the daily job, for cron or CI) and `make dashboard`
+# (the KPI dashboard on the published serving file).
 # Each creates the virtual environment and installs what is missing first.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -14,7 +15,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 DBT := $(BIN)/dbt --no-use-colors
 DBT_DIRS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: quality-bench install manifest run daily ui test lint lint-sql hooks format dbt-build demo-data clean
+.PHONY: quality-bench install manifest run daily ui dashboard browser test soak lint lint-sql hooks format dbt-build demo-data clean
 
 install: $(VENV)/.installed
 
@@ -42,9 +43,26 @@ UI_PORT ?= 3000
 ui: install
 	$(BIN)/python -m orchestration.cli ui --host 127.0.0.1 --port $(UI_PORT)
 
-test: manifest lint-sql
+# The KPI dashboard (Streamlit) on http://127.0.0.1:$(DASHBOARD_PORT), reading only the serving
+# file `make run` publishes (SALES_SERVING_PATH, default data/serving/warehouse.duckdb); it shows
+# each new build without a restart. Headless, no usage statistics: orchestration/dashboard/launch.py.
+DASHBOARD_PORT ?= 8501
+dashboard: install
+	$(BIN)/python -m orchestration.dashboard --host 127.0.0.1 --port $(DASHBOARD_PORT)
+
+# Debian's Chromium for the dashboard's browser test, installed when missing (needs root or sudo).
+browser:
+	.ci/install-chromium
+
+# The soak test (tests/serving/test_soak.py) runs SOAK_BUILDS builds while BI readers query the
+# serving file: 3 here (~2.5 min), the full 10 with `make soak` (~8 min on 2 cores).
+SOAK_BUILDS ?= 3
+test: manifest lint-sql browser
 	$(BIN)/ruff check orchestration tests
-	$(BIN)/python -m pytest
+	SALES_SOAK_BUILDS=$(SOAK_BUILDS) $(BIN)/python -m pytest
+
+soak: manifest
+	SALES_SOAK_BUILDS=10 $(BIN)/python -m pytest -s tests/serving/test_soak.py
 
 lint: install lint-sql
 	$(BIN)/ruff check orchestration tests

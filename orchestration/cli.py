@@ -94,6 +94,9 @@ def execute_job(
                 asset_selection=asset_selection,
             )
     _print_check_summary(result.get_asset_check_evaluations())
+    from orchestration.serving.report import serving_summary
+
+    print(serving_summary(result, config.serving_path()))
     if result.success:
         print(f"Run {result.run_id} of job {job_name} succeeded.")
         return True

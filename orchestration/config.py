@@ -33,3 +33,9 @@ def landing_dir() -> Path:
 def reject_threshold() -> float:
     """Share of rejected records above which a file is quarantined (`SALES_REJECT_THRESHOLD`, default 1%)."""
     return float(os.environ.get("SALES_REJECT_THRESHOLD", "0.01"))
+
+
+def serving_path() -> Path:
+    """The DuckDB file BI tools read (`SALES_SERVING_PATH`, default `data/serving/warehouse.duckdb`):
+    published from the warehouse after each good build, never written in place."""
+    return _path_from_env("SALES_SERVING_PATH", PROJECT_ROOT / "data" / "serving" / "warehouse.duckdb")

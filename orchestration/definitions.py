@@ -1,9 +1,10 @@
 """The one Definitions entry point of the code location.
 
 Graph: landing (external, the files) -> raw (ingestion) -> staging -> intermediate -> facts
--> kpi, with seeds beside staging; dbt tests are asset checks. Resources are bound once here,
-from the environment's paths (SALES_LANDING_DIR, SALES_WAREHOUSE_PATH); the instance
-(DAGSTER_HOME/dagster.yaml) holds the writer pool's limit.
+-> kpi -> serving (the file BI reads), with seeds beside staging; dbt tests are asset checks.
+Resources are bound once here, from the environment's paths (SALES_LANDING_DIR,
+SALES_WAREHOUSE_PATH, SALES_SERVING_PATH); the instance (DAGSTER_HOME/dagster.yaml) holds the
+writer pool's limit.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from orchestration.ingestion.assets import ingestion_assets
 from orchestration.jobs import daily_job, daily_run_config, full_refresh_job
 from orchestration.quality.checks import quality_checks
 from orchestration.resources import warehouse_from_environment
+from orchestration.serving.assets import serving_warehouse
 from orchestration.transformation.assets import dbt_warehouse_models
 from orchestration.transformation.project import dbt_resource
 
@@ -25,7 +27,12 @@ def build_definitions() -> dg.Definitions:
     """Definitions with resources bound to the current environment's paths (tests point them
     at a temporary folder before calling this)."""
     return dg.Definitions(
-        assets=[*landing_specs(), *with_landing_deps(ingestion_assets), dbt_warehouse_models],
+        assets=[
+            *landing_specs(),
+            *with_landing_deps(ingestion_assets),
+            dbt_warehouse_models,
+            serving_warehouse,
+        ],
         # Great Expectations suites beyond the dbt tests (orchestration/quality).
         asset_checks=quality_checks,
         jobs=[full_refresh_job, daily_job],

@@ -38,10 +38,12 @@ def is_lock_error(message: str) -> bool:
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file and the landing folder it is loaded from."""
+    """The DuckDB warehouse file, the landing folder it is loaded from and the serving file
+    its marts are published to (the file BI reads; never the warehouse itself)."""
 
     database_path: str
     landing_dir: str
+    serving_path: str
     reject_threshold: float = 0.01
 
     @contextmanager
@@ -58,5 +60,6 @@ def warehouse_from_environment() -> WarehouseResource:
     return WarehouseResource(
         database_path=str(config.warehouse_path()),
         landing_dir=str(config.landing_dir()),
+        serving_path=str(config.serving_path()),
         reject_threshold=config.reject_threshold(),
     )

@@ -18,7 +18,7 @@ from orchestration_helpers import definitions_for
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WRITER_RETRY_POLICY
 
 SNAPSHOT = Path(__file__).with_name("snapshots") / "definitions.json"
-LAYERS = ["landing", "raw", "staging", "intermediate", "facts", "kpi"]
+LAYERS = ["landing", "raw", "staging", "intermediate", "facts", "kpi", "serving"]
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_every_asset_that_writes_duckdb_runs_in_the_writer_pool_and_retries(defs
     assert WRITER_RETRY_POLICY.backoff == dg.Backoff.EXPONENTIAL
 
 
-def test_the_graph_reads_landing_raw_staging_intermediate_facts_kpi_with_checks(defs):
+def test_the_graph_reads_landing_raw_staging_intermediate_facts_kpi_serving_with_checks(defs):
     graph = defs.resolve_asset_graph()
     chain = [
         "landing/salesforce_opportunity",
@@ -100,6 +100,7 @@ def test_the_graph_reads_landing_raw_staging_intermediate_facts_kpi_with_checks(
         "staging/stg_salesforce__opportunities",
         "marts/fct_opportunities",
         "marts/kpi_revenue",
+        "serving/warehouse",
     ]
     for upstream, downstream in zip(chain, chain[1:], strict=False):
         assert (
@@ -112,6 +113,7 @@ def test_the_graph_reads_landing_raw_staging_intermediate_facts_kpi_with_checks(
         "staging",
         "facts",
         "kpi",
+        "serving",
     ]
     # Every dbt source is an ingestion asset (meta.dagster.asset_key), so nothing dangles.
     for key in graph.get_all_asset_keys():

@@ -1,0 +1,3 @@
+from orchestration.dashboard.launch import main
+
+main()
