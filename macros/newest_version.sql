@@ -2,8 +2,8 @@
     newest_version(relation, key)
 
     The newest version of each record, as the extract contract defines it
-    (shared/spec/extracts.md, "Newest version"): among the rows with the same `key`,
-    the highest `system_modstamp` (a NULL ranks below any value), on a tie the highest
+    (docs/landing-contract.md, "Versions, deletes and re-deliveries"): among the rows with
+    the same `key`, the highest `system_modstamp` (a NULL ranks below any value), on a tie the highest
     `last_modified_date` (same), then the later file in landing order (`_file_landed_at`,
     then `_source_file`), then the later line (`_source_line`).
 

@@ -1,7 +1,7 @@
 -- One row per activity of a rep: the activity log plus Salesforce Tasks and Events, each
 -- activity counted once (a Task/Event named by an activity-log row's crm_activity_id is
 -- dropped, the log row kept), with its start, its label for the seed activity_categories
--- and its minutes (shared/spec/metrics.md, activity time allocation).
+-- and its minutes (docs/kpi-reference.md, activity time allocation).
 with
 
 activity_log as (

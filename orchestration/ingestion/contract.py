@@ -1,7 +1,8 @@
-"""The raw extract contract (`shared/spec/extracts.md`) as data.
+"""The raw extract contract (`docs/landing-contract.md`) as data.
 
 Every other module (loader, generator, staging checks) reads the objects, their columns, types
-and required flags from here, so the contract lives in exactly one place.
+and required flags from here, so the contract lives in exactly one place; the tables of
+`docs/landing-contract.md` are written from it too (`python -m orchestration.docs`).
 """
 
 from __future__ import annotations
@@ -85,8 +86,9 @@ class ExtractObject:
 
 
 _T = ColumnType
-# Every object may carry these two, used for versioning (contract: Semantics).
+# Every object may carry these two, used for versioning (docs/landing-contract.md, "Versions").
 _VERSION_COLUMNS = (Column("SystemModstamp", _T.TIMESTAMP), Column("LastModifiedDate", _T.TIMESTAMP))
+VERSION_COLUMNS = _VERSION_COLUMNS  # public: the landing contract's page lists them once
 
 
 def _sf(api_name: str, required: list[Column], optional: list[Column]) -> ExtractObject:
@@ -338,7 +340,7 @@ def _collapse_underscores(name: str) -> str:
 
 
 def normalize_header(header: str, obj: ExtractObject) -> str:
-    """The column name a file header lands on (contract: Precise rules, Header names).
+    """The column name a file header lands on (docs/landing-contract.md, "Column names").
 
     Contract columns match case-insensitively by API name or by their snake_case name; any
     other header is kept, CamelCase converted where it has mixed case, else lowercased.

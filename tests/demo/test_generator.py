@@ -1,5 +1,5 @@
 """The demo generator: deterministic, complete, every accepted shape, planted truths that hold
-when measured with the KPI definitions of shared/spec/metrics.md (implemented here in plain
+when measured with the KPI definitions of docs/kpi-reference.md (implemented here in plain
 DuckDB SQL over the generated files, independently of the generator's code and of dbt).
 
 The files are read back the way the contract describes (headers matched to the contract, newest

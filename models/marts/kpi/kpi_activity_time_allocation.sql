@@ -1,5 +1,5 @@
 -- Week x rep: minutes of activity by category, selling minutes and selling share
--- (shared/spec/metrics.md, activity time allocation). One row per week and rep with at least
+-- (docs/kpi-reference.md, activity time allocation). One row per week and rep with at least
 -- one activity (a week whose activities all have 0 minutes is a row with total 0).
 
 {%- set categories = activity_categories() %}

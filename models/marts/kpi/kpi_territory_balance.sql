@@ -1,6 +1,6 @@
 -- Quarter x territory: the territory's current reps and accounts beside its quota, bookings
 -- and open pipeline at the quarter end, and how its pipeline per rep compares with the
--- org's (shared/spec/metrics.md, territory balance). Every territory x every quarter from the
+-- org's (docs/kpi-reference.md, territory balance). Every territory x every quarter from the
 -- first to the last quarter with a booking or a quota. Memberships have no history: the
 -- current reps and accounts of a territory apply to every quarter.
 

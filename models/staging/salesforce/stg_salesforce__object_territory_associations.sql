@@ -28,7 +28,7 @@ renamed as (
 
         ---------- ids
         cast(id as {{ dbt.type_string() }}) as object_territory_association_id,
-        -- ObjectId is an Account Id (shared/spec/extracts.md).
+        -- ObjectId is an Account Id (docs/landing-contract.md).
         cast(object_id as {{ dbt.type_string() }}) as account_id,
         cast(territory_2_id as {{ dbt.type_string() }}) as territory_id,
 

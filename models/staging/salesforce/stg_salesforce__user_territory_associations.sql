@@ -36,7 +36,7 @@ renamed as (
         cast(role_in_territory_2 as {{ dbt.type_string() }}) as role_in_territory,
 
         ---------- booleans
-        -- IsActive missing means active (shared/spec/metrics.md, territory balance).
+        -- IsActive missing means active (docs/kpi-reference.md, territory balance).
         cast(coalesce(is_active, true) as {{ dbt.type_boolean() }}) as is_active,
 
         ---------- timestamps (UTC)
