@@ -15,15 +15,34 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 DBT := $(BIN)/dbt --no-use-colors
 DBT_DIRS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: quality-bench install manifest run daily ui dashboard browser test soak lint lint-sql hooks format dbt-build demo-data clean
+.PHONY: quality-bench install lock manifest run daily ui dashboard browser test soak lint lint-sql hooks format dbt-build demo-data docs clean
 
+# Every package comes from requirements.lock (all pinned, with hashes; `make lock` writes it from
+# pyproject.toml), then the project itself without dependencies. Reinstalls when either file
+# changes; `pip check` fails when the lock lacks something pyproject.toml asks for.
+PIP_VERSION := 26.3
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet pip==$(PIP_VERSION)
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check || { echo "requirements.lock is out of step with pyproject.toml: run make lock" >&2; exit 1; }
 	touch $@
+
+# Rewrites requirements.lock from pyproject.toml (Python 3.11, every platform), keeping the
+# versions it already pins where they still fit: run it after changing a dependency in
+# pyproject.toml, then `make test` and commit both files. `make lock LOCK_ARGS=--upgrade` takes
+# the newest releases that fit (LOCK_ARGS='--upgrade-package NAME' for one). Needs PyPI. It fails
+# if anything would pull torch (gigabytes, never needed here).
+LOCK_ARGS ?=
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/pip install --quiet "$$(grep -o 'uv==[0-9.]*' pyproject.toml)"
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal --generate-hashes \
+		--custom-compile-command 'make lock' --quiet $(LOCK_ARGS) -o requirements.lock
+	! grep -iqE '^torch(vision|audio)?==' requirements.lock || { echo "requirements.lock pulls torch" >&2; exit 1; }
 
 # dbt's manifest must exist before Dagster loads the definitions (never produced at import).
 manifest: install
@@ -38,7 +57,8 @@ run: install
 daily: install
 	$(BIN)/python -m orchestration.cli daily
 
-# The Dagster UI and daemon (schedule, sensors, run queue) on http://127.0.0.1:$(UI_PORT).
+# The Dagster UI and daemon (schedule, sensors, run queue) on http://127.0.0.1:$(UI_PORT): `dg dev`
+# on the dg project of pyproject.toml ([tool.dg]), code location `sales_warehouse`.
 UI_PORT ?= 3000
 ui: install
 	$(BIN)/python -m orchestration.cli ui --host 127.0.0.1 --port $(UI_PORT)
@@ -93,6 +113,11 @@ dbt-build: install
 
 demo-data: install
 	$(BIN)/python -m orchestration.demo --out $(SALES_LANDING_DIR)
+
+# The generated tables of docs/landing-contract.md and docs/kpi-reference.md, rewritten from
+# orchestration/ingestion/contract.py, the seeds and the kpi_* marts' YAML (tests/docs checks them).
+docs: install
+	$(BIN)/python -m orchestration.docs
 
 clean:
 	rm -rf data target

@@ -4,14 +4,17 @@
   (ingestion then dbt build) and a summary of the warehouse (`make run`).
 - `daily`: the daily job (new landing files in, everything downstream rebuilt), for cron or CI
   (`make daily`). Exit status 1 when the run fails, with the failing step and reason on stderr.
-- `ui`: the Dagster UI and daemon (`dagster dev`) on 127.0.0.1 (`make ui`).
+- `ui`: the Dagster UI and daemon (`dg dev`, code location `sales_warehouse`) on 127.0.0.1
+  (`make ui`).
 
-Every command first writes dbt's manifest (`dbt parse`) and makes sure DAGSTER_HOME holds a
-`dagster.yaml` with the writer pool's limit, so runs from the shell, the schedule, the sensor
-and the UI queue on the DuckDB file instead of failing on its lock. It then fails the runs whose
-process died (kill -9, out of memory, reboot) and frees their pool slots, one line per run
-(`automation/recovery.py`); while a step of its run waits for the writer slot, it says which
-run holds it.
+Every command first checks every setting (`orchestration/settings.py`): each problem is one
+`configuration error: VARIABLE=value: why` line on stderr and the command exits 2 before any
+work (no demo data, no dbt parse, no Dagster). It then writes dbt's manifest (`dbt parse`) and
+makes sure DAGSTER_HOME holds a `dagster.yaml` with the writer pool's limit, so runs from the
+shell, the schedule, the sensor and the UI queue on the DuckDB file instead of failing on its
+lock. It then fails the runs whose process died (kill -9, out of memory, reboot) and frees their
+pool slots, one line per run (`automation/recovery.py`); while a step of its run waits for the
+writer slot, it says which run holds it.
 """
 
 from __future__ import annotations
@@ -32,10 +35,6 @@ if TYPE_CHECKING:
 
 # INFO keeps the console to one line per file loaded and per dbt node.
 _CONSOLE_INFO = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-
-
-def _landing_is_empty(landing: Path) -> bool:
-    return not landing.exists() or not any(p.is_file() for p in landing.rglob("*"))
 
 
 def prepare_manifest() -> None:
@@ -138,9 +137,23 @@ def _print_check_summary(evaluations: Sequence[Any]) -> None:
         print(format_check_summary(evaluations, str(docs) if docs.exists() else None))
 
 
+def check_settings(purpose: str) -> bool:
+    """Print every problem of the settings for `purpose` (a command) to stderr; False on an error."""
+    from orchestration.settings import Purpose
+    from orchestration.settings import check_settings as check
+
+    result = check(Purpose(purpose))
+    for line in result.lines():
+        print(line, file=sys.stderr, flush=True)
+    return result.ok
+
+
 def run(seed: int) -> int:
+    from orchestration.settings import has_data_file
+
     landing = config.landing_dir()
-    if _landing_is_empty(landing):
+    # The settings check let an empty landing folder through only on the default (demo) path.
+    if not landing.is_dir() or not has_data_file(landing):
         from orchestration.demo.generator import generate_landing
 
         print(f"Landing folder {landing} is empty: generating demo data (seed {seed})...")
@@ -171,17 +184,22 @@ def daily(summary: bool) -> int:
 
 
 def ui_command(host: str, port: int) -> list[str]:
-    dagster = Path(sys.executable).with_name("dagster")
-    return [str(dagster), "dev", "-h", host, "-p", str(port), "-m", "orchestration.definitions"]
+    """`dg dev` on the dg project of pyproject.toml (`[tool.dg]`: code location `sales_warehouse`,
+    definitions in orchestration.definitions); `dagster dev` is superseded by it."""
+    dg_cli = Path(sys.executable).with_name("dg")
+    return [str(dg_cli), "dev", "--target-path", str(config.PROJECT_ROOT), "-h", host, "-p", str(port)]
 
 
 def ui(host: str, port: int) -> int:
-    """Replace this process with `dagster dev` (Ctrl-C stops it and its children)."""
+    """Replace this process with `dg dev` (Ctrl-C stops it and its children)."""
     home = _prepare()
     os.environ.setdefault("SALES_LANDING_DIR", str(config.landing_dir()))
+    # As if the venv were activated: dg warns when the active venv is not the project's .venv.
+    if sys.prefix != sys.base_prefix:
+        os.environ["VIRTUAL_ENV"] = sys.prefix
     import dagster as dg
 
-    with dg.DagsterInstance.get() as instance:  # runs of a previous `dagster dev` or CLI that died
+    with dg.DagsterInstance.get() as instance:  # runs of a previous `dg dev` or CLI that died
         recover_dead_runs(instance)
     command = ui_command(host, port)
     print(f"Dagster UI on http://{host}:{port} (DAGSTER_HOME={home})", flush=True)
@@ -202,10 +220,12 @@ def main(argv: list[str] | None = None) -> int:
     daily_parser.add_argument(
         "--summary", action="store_true", help="print the warehouse summary after the run (reads the file)"
     )
-    ui_parser = commands.add_parser("ui", help="the Dagster UI (dagster dev) on 127.0.0.1")
+    ui_parser = commands.add_parser("ui", help="the Dagster UI (dg dev) on 127.0.0.1")
     ui_parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     ui_parser.add_argument("--port", type=int, default=3000, help="port (default 3000)")
     args = parser.parse_args(argv)
+    if not check_settings(args.command):
+        return 2
     if args.command == "run":
         return run(args.seed)
     if args.command == "daily":

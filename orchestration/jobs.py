@@ -9,7 +9,8 @@
 
 Both run in-process: steps share one process, so small runs skip the multiprocess start-up
 cost. Across runs, the writer pool (limit 1, `dagster.yaml`) lets one writer step at a time
-touch the DuckDB file; transient failures retry with backoff (`WRITER_RETRY_POLICY`).
+touch the DuckDB file. No retry policy: a step retries only DuckDB's lock held outside Dagster,
+with backoff, and fails at once on anything else (`resources.retry_on_lock`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import Any
 import dagster as dg
 
 from orchestration.ingestion.assets import RAW_GROUP
-from orchestration.resources import WRITER_RETRY_POLICY
 from orchestration.transformation.assets import SEEDS_GROUP, dbt_warehouse_models
 
 FULL_REFRESH_JOB = "full_refresh"
@@ -50,7 +50,6 @@ full_refresh_job = dg.define_asset_job(
     selection=WAREHOUSE_SELECTION,
     config=dbt_run_config(full_refresh=True),
     executor_def=dg.in_process_executor,
-    op_retry_policy=WRITER_RETRY_POLICY,
     description="Load every new landing file into raw, then dbt build (--full-refresh) seeds to KPIs.",
 )
 
@@ -58,6 +57,5 @@ daily_job = dg.define_asset_job(
     name=DAILY_JOB,
     selection=DAILY_SELECTION,
     executor_def=dg.in_process_executor,
-    op_retry_policy=WRITER_RETRY_POLICY,
     description="Load the new landing files into raw, then dbt build everything that depends on them.",
 )

@@ -19,10 +19,7 @@ TEMPLATE = Path(__file__).with_name("dagster.yaml")
 
 def dagster_home() -> Path:
     """`DAGSTER_HOME` (default `data/dagster_home`), absolute, exported for Dagster to find."""
-    value = os.environ.get("DAGSTER_HOME")
-    home = Path(value).expanduser() if value else config.PROJECT_ROOT / "data" / "dagster_home"
-    if not home.is_absolute():
-        home = config.PROJECT_ROOT / home
+    home = config.dagster_home()
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

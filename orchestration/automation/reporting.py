@@ -25,8 +25,10 @@ def step_failure_reason(event: dg.DagsterEvent) -> str:
     error = data.user_failure_data.description if data.user_failure_data else None
     if not error and data.error is not None:
         error = data.error.message
-        # A user exception is wrapped: its own message is the cause's.
-        if data.error.cause is not None and "Error occurred while executing" in error:
+        # A user exception is wrapped, and so is one that used up a retry policy's retries: the
+        # reason is the cause's message.
+        wrapped = "Error occurred while executing" in error or error.startswith("Exceeded max_retries")
+        if data.error.cause is not None and wrapped:
             error = data.error.cause.message
     return (error or "no reason recorded").strip()
 

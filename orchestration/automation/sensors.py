@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,22 +31,13 @@ import dagster as dg
 
 from orchestration.automation.landing import landing_asset_key, object_for_raw_table
 from orchestration.automation.reporting import format_run_failure
+from orchestration.config import sensor_interval_seconds
 from orchestration.ingestion.assets import raw_asset_key, unrecognised_files
 from orchestration.ingestion.discovery import LandedFile, discover_files
 from orchestration.resources import WarehouseResource
 
 LANDING_SENSOR_NAME = "landing_sensor"
 FAILED_RUNS_SENSOR_NAME = "report_failed_runs"
-INTERVAL_ENV = "SALES_SENSOR_INTERVAL_SECONDS"
-DEFAULT_INTERVAL_SECONDS = 15
-
-
-def sensor_interval_seconds() -> int:
-    """Seconds between two evaluations of the landing sensor (`SALES_SENSOR_INTERVAL_SECONDS`)."""
-    value = int(os.environ.get(INTERVAL_ENV, DEFAULT_INTERVAL_SECONDS))
-    if value < 1:
-        raise ValueError(f"{INTERVAL_ENV} must be a positive number of seconds, got {value}")
-    return value
 
 
 def file_signature(landed: LandedFile) -> str:

@@ -13,7 +13,7 @@ from orchestration.ingestion.loader import (
     load_object,
     load_unknown_folders,
 )
-from orchestration.resources import WAREHOUSE_WRITER_POOL, WRITER_RETRY_POLICY, WarehouseResource
+from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource, retry_on_lock
 
 RAW_GROUP = "raw"
 
@@ -26,17 +26,19 @@ def raw_asset_key(obj: ExtractObject) -> dg.AssetKey:
 def _report(context: dg.AssetExecutionContext, summary: LoadSummary) -> dg.MaterializeResult:
     """Log every file that did not load and turn the summary into materialization metadata.
 
-    A file that failed for a reason not its own (disk, memory) fails the step after the other
-    files have loaded, so the run shows it and the retry policy can try it again.
+    A file that failed for a reason not its own (disk, memory, permissions) fails the step after
+    the other files have loaded, so the run shows it; it has no manifest entry, so the next run
+    tries it again (a retry within this run would most likely fail the same way).
     """
     problems = [f for f in summary.files if f.status not in ("loaded", "skipped")]
     for result in problems:
         context.log.warning(f"{result.source_file}: {result.status}: {result.reason}")
     failed = [f for f in problems if f.status == FAILED]
     if failed:
+        files = "\n".join(f"{f.source_file}: {f.reason}" for f in failed)
         raise dg.Failure(
-            description=f"{len(failed)} file(s) could not be processed and will be retried",
-            metadata={"files": "\n".join(f"{f.source_file}: {f.reason}" for f in failed)},
+            description=f"{len(failed)} file(s) could not be loaded (the next run tries again): {files}",
+            metadata={"files": files},
         )
     return dg.MaterializeResult(
         metadata={
@@ -63,8 +65,6 @@ def _build_ingestion_asset(obj: ExtractObject) -> dg.AssetsDefinition:
         group_name=RAW_GROUP,
         kinds={"duckdb"},
         pool=WAREHOUSE_WRITER_POOL,
-        # On the asset, not only the jobs: a one-off Materialize from the UI retries too.
-        retry_policy=WRITER_RETRY_POLICY,
         description=(
             f"Every file under the landing folder's `{folder}/` not loaded before, appended to "
             f"`raw.{obj.raw_table}` with lineage columns; bad rows go to `raw.load_rejects`, "
@@ -72,12 +72,13 @@ def _build_ingestion_asset(obj: ExtractObject) -> dg.AssetsDefinition:
         ),
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        with warehouse.connect() as con:
-            ensure_raw_schema(con)
-            summary = load_object(
-                con, Path(warehouse.landing_dir), obj, warehouse.reject_threshold, log=context.log.info
-            )
-        return _report(context, summary)
+        with retry_on_lock(context):
+            with warehouse.connect() as con:
+                ensure_raw_schema(con)
+                summary = load_object(
+                    con, Path(warehouse.landing_dir), obj, warehouse.reject_threshold, log=context.log.info
+                )
+            return _report(context, summary)
 
     return _ingest
 
@@ -87,7 +88,6 @@ def _build_ingestion_asset(obj: ExtractObject) -> dg.AssetsDefinition:
     group_name=RAW_GROUP,
     kinds={"duckdb"},
     pool=WAREHOUSE_WRITER_POOL,
-    retry_policy=WRITER_RETRY_POLICY,
     description=(
         "Data files outside every known object folder (an unknown object, the landing root), "
         "recorded once in `raw.load_manifest` as unreadable, and non-data files listed as ignored."
@@ -96,9 +96,10 @@ def _build_ingestion_asset(obj: ExtractObject) -> dg.AssetsDefinition:
 def unrecognised_files(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    with warehouse.connect() as con:
-        summary = load_unknown_folders(con, Path(warehouse.landing_dir), log=context.log.info)
-    return _report(context, summary)
+    with retry_on_lock(context):
+        with warehouse.connect() as con:
+            summary = load_unknown_folders(con, Path(warehouse.landing_dir), log=context.log.info)
+        return _report(context, summary)
 
 
 ingestion_assets = [*(_build_ingestion_asset(obj) for obj in OBJECTS), unrecognised_files]

@@ -31,7 +31,7 @@ from orchestration.quality.spec import MARTS, RAW, STAGING, Severity, SuiteDef
 from orchestration.quality.suites.marts import mart_suites
 from orchestration.quality.suites.raw import raw_suites
 from orchestration.quality.suites.staging import staging_suites
-from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
+from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource, retry_on_lock
 from orchestration.transformation.assets import dbt_warehouse_models
 
 _RAW_KEYS = {obj.raw_table: raw_asset_key(obj) for obj in OBJECTS}
@@ -81,26 +81,27 @@ def _layer_checks(layer: str, suites: list[SuiteDef]) -> dg.AssetChecksDefinitio
     def _checks(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[dg.AssetCheckResult]:
-        from orchestration.quality.runner import run_suites  # imports GX (~6 s): at run time only
+        # Its read-only connection meets the lock of a writer outside Dagster too.
+        with retry_on_lock(context):
+            from orchestration.quality.runner import run_suites  # imports GX (~6 s): at run time only
 
-        selected = [(key, by_key[key]) for key in by_key if key in context.selected_asset_check_keys]
-        settings = quality_settings()
-        outcomes = run_suites(
-            Path(warehouse.database_path),
-            [suite for _, suite in selected],
-            since=_run_started(context),
-            run_name=f"{context.run.run_id}-{layer}",
-            settings=settings,
-            log=context.log.warning,
-        )
-        context.log.info(f"[quality] Data Docs: {settings.docs_index}")
-        for (key, _), outcome in zip(selected, outcomes, strict=True):
-            if not outcome.passed:
-                log = (
-                    context.log.error if outcome.suite.severity is Severity.BLOCKING else context.log.warning
-                )
-                log("\n".join(console_lines(outcome, key.asset_key)))
-            yield check_result(outcome, key.asset_key, str(settings.docs_index))
+            selected = [(key, by_key[key]) for key in by_key if key in context.selected_asset_check_keys]
+            settings = quality_settings()
+            outcomes = run_suites(
+                Path(warehouse.database_path),
+                [suite for _, suite in selected],
+                since=_run_started(context),
+                run_name=f"{context.run.run_id}-{layer}",
+                settings=settings,
+                log=context.log.warning,
+            )
+            context.log.info(f"[quality] Data Docs: {settings.docs_index}")
+            for (key, _), outcome in zip(selected, outcomes, strict=True):
+                if not outcome.passed:
+                    blocking = outcome.suite.severity is Severity.BLOCKING
+                    log = context.log.error if blocking else context.log.warning
+                    log("\n".join(console_lines(outcome, key.asset_key)))
+                yield check_result(outcome, key.asset_key, str(settings.docs_index))
 
     return _checks
 

@@ -1,12 +1,15 @@
 """Data Docs: GX's HTML report, rebuilt after each check run in SALES_QUALITY_DIR/data_docs.
 
 Only this run's pages are rendered, plus the index, which lists every suite and the last
-SALES_QUALITY_KEEP_RUNS validations of each (older results and their pages are removed).
+SALES_QUALITY_KEEP_RUNS validations of each (older results and their pages are removed). The
+pages load their styles and scripts from the site's `static/` folder (docs_offline.py), so the
+site works on a machine without internet and can be moved or archived as one folder.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context import EphemeralDataContext
@@ -15,6 +18,7 @@ from great_expectations.data_context.types.resource_identifiers import (
     ValidationResultIdentifier,
 )
 
+from orchestration.quality.docs_offline import assets_installed, install_assets
 from orchestration.quality.gx_duckdb import DOCS_SITE
 
 
@@ -35,6 +39,7 @@ def build_data_docs(
     suite_names: list[str],
     superseded: list[str],
     keep_runs: int,
+    site_dir: Path,
 ) -> dict[str, str]:
     """Render this run's validations; suite name -> URL of its validation page.
 
@@ -53,7 +58,13 @@ def build_data_docs(
         keys.append(key)
     _prune(context, keep_runs)
     suites = [ExpectationSuiteIdentifier(name=name) for name in suite_names]
-    context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=[*keys, *suites])
+    if assets_installed(site_dir):
+        context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=[*keys, *suites])
+    else:
+        # A new site, or one whose pages name other assets (or GX's CDNs): every kept page is
+        # rendered again, then the assets copied (their manifest last, once all went well).
+        context.build_data_docs(site_names=[DOCS_SITE])
+        install_assets(site_dir)
     urls = {}
     for key in keys:
         sites = context.get_docs_sites_urls(resource_identifier=key, site_name=DOCS_SITE)

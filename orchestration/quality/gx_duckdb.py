@@ -25,6 +25,7 @@ import great_expectations as gx
 from great_expectations.data_context import EphemeralDataContext
 from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
 
+from orchestration.quality import docs_offline
 from orchestration.quality.settings import QualitySettings
 
 DOCS_SITE = "quality"
@@ -87,7 +88,8 @@ def quality_context(settings: QualitySettings) -> EphemeralDataContext:
                 "class_name": "SiteBuilder",
                 "show_how_to_buttons": False,
                 "store_backend": _filesystem(settings.docs_dir),
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                # Pages that load nothing from outside the site (docs_offline.py).
+                **docs_offline.site_config(),
             }
         },
         analytics_enabled=False,

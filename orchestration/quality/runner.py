@@ -149,8 +149,8 @@ def run_suites(
 ) -> list[SuiteOutcome]:
     """Validate `suites` on the warehouse at `database`; `since` is when this run's loads started
     (UTC), the point the row-count checks compare with."""
-    settings = settings or quality_settings()
     database = Path(database)
+    settings = settings or quality_settings(database.resolve())
     if not database.exists():
         error = f"warehouse {database} does not exist"
         return [SuiteOutcome(suite=s, error=error) for s in suites]
@@ -165,7 +165,9 @@ def run_suites(
     if build_docs and outcomes:
         try:
             names = [o.suite.name for o in outcomes if o.error is None]
-            urls = build_data_docs(context, run_id, names, session.superseded, settings.keep_runs)
+            urls = build_data_docs(
+                context, run_id, names, session.superseded, settings.keep_runs, settings.docs_dir
+            )
         except Exception as exc:  # the report must not hide the checks' results
             if log:
                 log(f"Data Docs not built: {type(exc).__name__}: {exc}")

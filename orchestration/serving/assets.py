@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.resources import WAREHOUSE_WRITER_POOL, WRITER_RETRY_POLICY, WarehouseResource
+from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource, retry_on_lock
 from orchestration.serving.publish import PUBLISHED_PREFIXES, publish
 from orchestration.transformation.assets import dbt_warehouse_models
 
@@ -34,7 +34,6 @@ _PUBLISHED_MARTS = sorted(
     kinds={"duckdb", "parquet"},
     deps=_PUBLISHED_MARTS,
     pool=WAREHOUSE_WRITER_POOL,
-    retry_policy=WRITER_RETRY_POLICY,
     description=(
         "The serving file BI tools open read-only (SALES_SERVING_PATH, default "
         "data/serving/warehouse.duckdb): the kpi_* marts, dimensions and bridges of this build "
@@ -46,9 +45,13 @@ _PUBLISHED_MARTS = sorted(
 def serving_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    publication = publish(
-        Path(warehouse.database_path), Path(warehouse.serving_path), context.run.run_id, log=context.log.info
-    )
+    with retry_on_lock(context):
+        publication = publish(
+            Path(warehouse.database_path),
+            Path(warehouse.serving_path),
+            context.run.run_id,
+            log=context.log.info,
+        )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(publication.path)),

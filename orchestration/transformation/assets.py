@@ -15,7 +15,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from pydantic import Field
 
-from orchestration.resources import WAREHOUSE_WRITER_POOL, WRITER_RETRY_POLICY, is_lock_error
+from orchestration.resources import WAREHOUSE_WRITER_POOL, retry_on_lock
 from orchestration.transformation.project import dbt_project
 
 SEEDS_GROUP = "seeds"
@@ -70,29 +70,37 @@ def dbt_build_args(config: DbtBuildConfig) -> list[str]:
     return ["build", *(["--full-refresh"] if config.full_refresh else [])]
 
 
+def dbt_failure_reason(invocation: Any) -> str:
+    """One line saying why `dbt build` failed: its first error message (dagster-dbt's own error
+    starts with the command line). `_error_messages` is private to dagster-dbt (pinned)."""
+    messages = [str(m).strip() for m in getattr(invocation, "_error_messages", None) or [] if str(m).strip()]
+    if not messages:
+        return "dbt build failed"
+    more = f" (and {len(messages) - 1} more error(s))" if len(messages) > 1 else ""
+    return f"dbt build failed: {messages[0].splitlines()[0]}{more}"
+
+
 @dbt_assets(
     manifest=dbt_project().manifest_path,
     project=dbt_project(),
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_WRITER_POOL,
-    retry_policy=WRITER_RETRY_POLICY,
 )
 def dbt_warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
     """`dbt build` of the selected seeds and models, with their tests as asset checks.
 
-    A DuckDB lock held outside Dagster is retried with backoff (the step's retry policy); any
-    other dbt failure (a failed test, a SQL error) fails the step at once with dbt's messages.
+    A DuckDB lock held outside Dagster is retried with backoff (`retry_on_lock`); any other dbt
+    failure (a failed test, a SQL error) fails the step at once, dbt's first error message first.
     """
-    invocation = dbt.cli(dbt_build_args(config), context=context, raise_on_error=False)
-    yield from invocation.stream()
-    error = invocation.get_error()
-    if error is None:
-        # Each invocation writes its own target/<step>-<run> folder (manifest, compiled SQL,
-        # logs: megabytes per run); keep it only when the build failed (its dbt.log is cited).
-        shutil.rmtree(invocation.target_path, ignore_errors=True)
-        return
-    if is_lock_error(str(error)):
-        raise error  # transient: the retry policy tries again after a backoff
-    raise dg.Failure(description=str(error), allow_retries=False)
+    with retry_on_lock(context):
+        invocation = dbt.cli(dbt_build_args(config), context=context, raise_on_error=False)
+        yield from invocation.stream()
+        error = invocation.get_error()
+        if error is None:
+            # Each invocation writes its own target/<step>-<run> folder (manifest, compiled SQL,
+            # logs: megabytes per run); keep it only when the build failed (its dbt.log is cited).
+            shutil.rmtree(invocation.target_path, ignore_errors=True)
+            return
+        raise dg.Failure(description=f"{dbt_failure_reason(invocation)}\n{error}")

@@ -1,9 +1,10 @@
-"""`make ui` (`python -m orchestration.cli ui`, which becomes `dagster dev`) serves the UI on
-127.0.0.1, lists the asset graph, jobs, schedule and sensors through GraphQL, and stops cleanly
-on SIGTERM within 20 s, leaving no process behind.
+"""`make ui` (`python -m orchestration.cli ui`, which becomes `dg dev`) serves the UI on
+127.0.0.1 with one code location named `sales_warehouse` (pyproject.toml), lists the asset graph,
+jobs, schedule and sensors through GraphQL, prints no deprecation or dg warning, and stops
+cleanly on SIGTERM within 20 s, leaving no process behind.
 
-Started from a script, `dagster dev` ignores SIGTERM/SIGINT unless SIGINT is reset to its
-default first (`env --default-signal=INT`): see ../shared/notes/stack.md.
+Started from a script, `dg dev` (like `dagster dev`) ignores SIGTERM/SIGINT unless SIGINT is
+reset to its default first (`env --default-signal=INT`): see ../shared/notes/stack.md.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ pytestmark = pytest.mark.slow
 
 HOST = "127.0.0.1"
 ASSETS_QUERY = "{ assetNodes { assetKey { path } groupName } }"
+LOCATIONS_QUERY = """
+{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }
+"""
+# What `dagster dev` printed (SupersessionWarning: ... Use 'dg dev' instead.) and dg's own
+# warnings (each ends with how to suppress it).
+WARNING_MARKERS = ("superseded", "supersession", "deprecat", "suppress_warnings", "does not match")
 REPOSITORY_QUERY = """
 { repositoriesOrError { ... on RepositoryConnection {
     nodes { jobs { name } schedules { name } sensors { name } } } } }
@@ -73,7 +80,7 @@ def _graphql(port: int, query: str) -> dict:
 def _wait_for(probe, timeout: float, what: str, process: subprocess.Popen, log: Path):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert process.poll() is None, f"dagster dev exited: {log.read_text()[-3000:]}"
+        assert process.poll() is None, f"dg dev exited: {log.read_text()[-3000:]}"
         try:
             value = probe()
             if value:
@@ -87,6 +94,7 @@ def _wait_for(probe, timeout: float, what: str, process: subprocess.Popen, log: 
 def test_dagster_dev_serves_the_asset_graph_on_localhost_and_stops_cleanly(tmp_path):
     port = _free_port()
     log = tmp_path / "dagster_dev.log"
+    (tmp_path / "landing").mkdir()  # `ui` refuses a landing folder that does not exist
     env = {
         **os.environ,
         "DAGSTER_HOME": str(tmp_path / "dagster_home"),
@@ -120,6 +128,8 @@ def test_dagster_dev_serves_the_asset_graph_on_localhost_and_stops_cleanly(tmp_p
             return {"/".join(node["assetKey"]["path"]): node["groupName"] for node in nodes}
 
         groups = _wait_for(asset_groups, 120, "the asset graph", process, log)
+        locations = _graphql(port, LOCATIONS_QUERY)["workspaceOrError"]["locationEntries"]
+        assert [(loc["name"], loc["loadStatus"]) for loc in locations] == [("sales_warehouse", "LOADED")]
         assert groups["landing/salesforce_opportunity"] == "landing"
         assert groups["raw/salesforce_opportunity"] == "raw"
         assert groups["staging/stg_salesforce__opportunities"] == "staging"
@@ -141,7 +151,10 @@ def test_dagster_dev_serves_the_asset_graph_on_localhost_and_stops_cleanly(tmp_p
         deadline = time.monotonic() + 5
         while _session_processes(process.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert _session_processes(process.pid) == [], "dagster dev left processes behind"
+        assert _session_processes(process.pid) == [], "dg dev left processes behind"
+        output = log.read_text()
+        warnings = [line for line in output.splitlines() if any(m in line.lower() for m in WARNING_MARKERS)]
+        assert warnings == [], output[-3000:]
     finally:
         if process.poll() is None or _session_processes(process.pid):
             os.killpg(process.pid, signal.SIGKILL)  # only the session this test started

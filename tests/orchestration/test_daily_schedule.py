@@ -49,9 +49,17 @@ def test_cron_and_time_zone_come_from_the_environment(monkeypatch, tmp_path):
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 5 * * 1-5", "Europe/Paris")
 
 
-@pytest.mark.parametrize(("cron", "timezone"), [("every day", "UTC"), ("0 6 * * *", "Paris")])
-def test_a_bad_cron_or_time_zone_fails_loudly_naming_the_variables(monkeypatch, tmp_path, cron, timezone):
+@pytest.mark.parametrize(
+    ("cron", "timezone", "problem"),
+    [
+        ("every day", "UTC", "SALES_DAILY_CRON=every day: not a 5-field cron expression"),
+        ("0 6 * * *", "Paris", "SALES_SCHEDULE_TIMEZONE=Paris: not an IANA time zone"),
+    ],
+)
+def test_a_bad_cron_or_time_zone_fails_loudly_naming_the_variable(
+    monkeypatch, tmp_path, cron, timezone, problem
+):
     monkeypatch.setenv("SALES_DAILY_CRON", cron)
     monkeypatch.setenv("SALES_SCHEDULE_TIMEZONE", timezone)
-    with pytest.raises(ValueError, match="SALES_DAILY_CRON"):
+    with pytest.raises(ValueError, match=f"^configuration error: {problem}"):
         definitions_for(monkeypatch, tmp_path, tmp_path / "w.duckdb")

@@ -4,12 +4,13 @@ dagster-dbt they override."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import dagster as dg
 import pytest
-from dagster_dbt import DbtCliResource, asset_utils
+from dagster_dbt import DbtCliInvocation, DbtCliResource, asset_utils
 
-from orchestration.transformation.assets import LayerTranslator, layer_group
+from orchestration.transformation.assets import LayerTranslator, dbt_failure_reason, layer_group
 from orchestration.transformation.project import WarehouseDbtCliResource, dbt_resource
 
 
@@ -46,6 +47,19 @@ def test_the_dbt_resource_overrides_still_exist_in_dagster_dbt(monkeypatch, tmp_
     assert isinstance(resource, WarehouseDbtCliResource)
     assert resource._cli_version.major == 1
     assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_a_failed_dbt_build_is_summed_up_by_its_first_error():
+    # dbt_failure_reason reads the messages dagster-dbt parsed from dbt's logs (a private field).
+    assert "_error_messages" in DbtCliInvocation.__dataclass_fields__
+    failed = SimpleNamespace(
+        _error_messages=["Failure in test unique_x (models/x.yml)\n  Got 1 result", "2nd"]
+    )
+    assert (
+        dbt_failure_reason(failed)
+        == "dbt build failed: Failure in test unique_x (models/x.yml) (and 1 more error(s))"
+    )
+    assert dbt_failure_reason(SimpleNamespace(_error_messages=[])) == "dbt build failed"
 
 
 def test_every_dbt_data_test_is_an_asset_check():

@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 from orchestration_helpers import definitions_for
 
-from orchestration.resources import WAREHOUSE_WRITER_POOL, WRITER_RETRY_POLICY
+from orchestration.resources import WAREHOUSE_WRITER_POOL, retry_on_lock
 
 SNAPSHOT = Path(__file__).with_name("snapshots") / "definitions.json"
 LAYERS = ["landing", "raw", "staging", "intermediate", "facts", "kpi", "serving"]
@@ -79,17 +79,31 @@ def test_definitions_match_the_snapshot(defs):
     assert current == json.loads(SNAPSHOT.read_text())
 
 
-def test_every_asset_that_writes_duckdb_runs_in_the_writer_pool_and_retries(defs):
+def test_every_step_that_opens_duckdb_runs_in_the_writer_pool_and_retries_only_the_lock(defs):
     graph = defs.resolve_asset_graph()
     writers = [graph.get(key) for key in graph.get_all_asset_keys() if graph.get(key).is_materializable]
     assert len(writers) > 50
     for node in writers:
         assert node.pools == {WAREHOUSE_WRITER_POOL}, node.key
     for name in ("full_refresh", "daily"):
-        for op_node in defs.resolve_job_def(name).graph.node_dict.values():
-            policy = op_node.definition.retry_policy or defs.resolve_job_def(name).op_retry_policy
-            assert policy == WRITER_RETRY_POLICY, (name, op_node.name)
-    assert WRITER_RETRY_POLICY.backoff == dg.Backoff.EXPONENTIAL
+        job = defs.resolve_job_def(name)
+        # No retry policy, on the job or a step: it would retry every failure (a SQL error, a
+        # full disk) and bury its reason under "Exceeded max_retries".
+        assert job.op_retry_policy is None, name
+        op_names = set()
+        for op_node in job.graph.node_dict.values():
+            op_names.add(op_node.name)
+            assert op_node.definition.retry_policy is None, (name, op_node.name)
+            assert op_node.definition.pool == WAREHOUSE_WRITER_POOL, (name, op_node.name)
+            # The step's body runs under retry_on_lock: the lock is retried, anything else fails at once.
+            body = op_node.definition.compute_fn.decorated_fn
+            assert retry_on_lock.__name__ in body.__code__.co_names, (name, op_node.name)
+        assert {
+            "dbt_warehouse_models",
+            "serving__warehouse",
+            "quality_raw",
+            "raw__salesforce_user",
+        } <= op_names
 
 
 def test_the_graph_reads_landing_raw_staging_intermediate_facts_kpi_serving_with_checks(defs):
