@@ -124,4 +124,4 @@ clean:
 
 # Validation time as a share of the full build, measured in one run (demo size).
 quality-bench: manifest
-	$(BIN)/python -m orchestration.quality.benchmark --size demo
+	$(BIN)/python -m benchmarks.quality --size demo

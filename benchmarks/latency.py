@@ -1,7 +1,7 @@
 """Measure, on demo data, how long a landed file takes to reach the KPIs through the landing
 sensor, and how long the definitions take to load.
 
-    .venv/bin/python -m orchestration.automation.latency [--workdir DIR] [--port PORT]
+    .venv/bin/python -m benchmarks.latency [--workdir DIR] [--port PORT]
 
 Everything happens in a temporary folder (landing, warehouse, DAGSTER_HOME), as in production:
 the demo extract is generated and loaded by the full-refresh job, `dagster dev` runs the

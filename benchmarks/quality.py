@@ -1,7 +1,7 @@
 """How long the data-quality checks and the publish step take, as shares of the whole build.
 
-    python -m orchestration.quality.benchmark --size demo
-    python -m orchestration.quality.benchmark --size 20000000 --landing /tmp/scale20m/landing
+    python -m benchmarks.quality --size demo
+    python -m benchmarks.quality --size 20000000 --landing /tmp/scale20m/landing
 
 Generates the landing folder (demo generator; not timed) unless `--landing` names one, then
 runs the whole build once in-process on a fresh warehouse: every ingestion asset, the raw
@@ -134,9 +134,7 @@ def run(activity_rows: int, workdir: Path, landing: Path | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m orchestration.quality.benchmark", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.quality", description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=_size, default=DEMO_ACTIVITY_ROWS, help="'demo' or activity rows")
     parser.add_argument("--landing", type=Path, help="an existing landing folder (else one is generated)")
     parser.add_argument("--workdir", type=Path, help="where the warehouse goes (default: a temp folder)")

@@ -1,0 +1,1 @@
+"""Measurement scripts, runnable from the repository root (`python -m benchmarks.<name>`)."""
