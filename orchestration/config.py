@@ -31,6 +31,12 @@ INTERVAL_ENV = "SALES_SENSOR_INTERVAL_SECONDS"
 DEFAULT_CRON = "0 6 * * *"
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_INTERVAL_SECONDS = 15
+MEMORY_LIMIT_ENV = "SALES_DUCKDB_MEMORY_LIMIT"
+TEMP_DIR_ENV = "SALES_DUCKDB_TEMP_DIR"
+# Leaves room for the Python around DuckDB (Dagster and GX in the build process, dbt in its
+# own) within 2 GB resident per process; DuckDB spills the rest to the temp folder. The dbt
+# profile repeats it as its default for hand runs (tests/orchestration/test_duckdb_memory.py).
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 N = TypeVar("N", int, float)
 
@@ -148,3 +154,27 @@ def sensor_interval_seconds() -> int:
     return env_number(
         INTERVAL_ENV, DEFAULT_INTERVAL_SECONDS, int, 1, None, "a whole number of seconds, 1 or more"
     )
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for every connection that builds the warehouse
+    (`SALES_DUCKDB_MEMORY_LIMIT`, default 1GB): DuckDB's own syntax, e.g. `1.5GB`, `800MiB`,
+    `50%` of the machine's memory, checked by DuckDB's parser."""
+    limit = env_value(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+    import duckdb
+
+    try:
+        with duckdb.connect() as con:
+            con.execute("set memory_limit = ?", [limit])
+    except duckdb.Error as exc:
+        reason = str(exc).splitlines()[0].removeprefix("Parser Error: ")
+        raise invalid(MEMORY_LIMIT_ENV, limit, f"not a DuckDB memory size (e.g. '1GB'): {reason}") from None
+    return limit
+
+
+def duckdb_temp_dir() -> Path:
+    """Where DuckDB spills what exceeds the memory limit (`SALES_DUCKDB_TEMP_DIR`, default
+    `<warehouse file>.tmp` beside it, DuckDB's own default, so a DuckDB shell on the file spills
+    there too)."""
+    warehouse = warehouse_path()
+    return env_path(TEMP_DIR_ENV, warehouse.with_name(warehouse.name + ".tmp"))

@@ -18,6 +18,7 @@ import dagster as dg
 import duckdb
 
 from orchestration import config
+from orchestration.duckdb_memory import limit_memory
 
 # Every asset that writes the DuckDB file runs in this pool: DuckDB allows one writer process,
 # so overlapping runs must queue rather than fail on the file lock.
@@ -115,6 +116,7 @@ class WarehouseResource(dg.ConfigurableResource):
         con = duckdb.connect(self.database_path)
         try:
             con.execute("set TimeZone = 'UTC'")
+            limit_memory(con)
             yield con
         finally:
             con.close()

@@ -6,7 +6,8 @@ for `SALES_QUALITY_*`: each variable is parsed there and only there) and checks 
 - `SALES_WAREHOUSE_PATH`, `SALES_SERVING_PATH`: their folder exists or can be created, and a
   file can be written in it (a temporary file is created and removed; the DuckDB file is not);
   the path itself, when it exists, is a file; the two are not the same file;
-- `DAGSTER_HOME`, `SALES_QUALITY_DIR`: the folder exists or can be created, and is writable;
+- `DAGSTER_HOME`, `SALES_QUALITY_DIR`, `SALES_DUCKDB_TEMP_DIR`: the folder exists or can be
+  created, and is writable;
 - `SALES_LANDING_DIR`: an existing, readable folder holding at least one data file, except:
   `run` on the default path generates demo data into it when it has none; `daily` on a folder
   without data files only warns, unless the warehouse has never loaded anything (nothing to
@@ -77,6 +78,8 @@ def _readers() -> dict[str, Callable[[], Any]]:
         "cron": config.daily_cron,
         "timezone": config.schedule_timezone,
         "sensor_interval": config.sensor_interval_seconds,
+        "memory_limit": config.duckdb_memory_limit,
+        "temp_dir": config.duckdb_temp_dir,
         "quality": quality_settings,
     }
 
@@ -215,6 +218,9 @@ def check_settings(purpose: Purpose) -> SettingsCheck:
             "(BI reads a published copy, never the file a run writes)"
         )
     folders = {"DAGSTER_HOME": values.get("dagster_home")}
+    # The default temp folder sits beside the warehouse: a problem there is the warehouse's line.
+    if config.env_value(config.TEMP_DIR_ENV) or not warehouse_problem:
+        folders[config.TEMP_DIR_ENV] = values.get("temp_dir")
     if "quality" in values:
         folders["SALES_QUALITY_DIR"] = values["quality"].quality_dir
     for variable, folder in folders.items():

@@ -25,6 +25,7 @@ import great_expectations as gx
 from great_expectations.data_context import EphemeralDataContext
 from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
 
+from orchestration.duckdb_memory import memory_statements
 from orchestration.quality import docs_offline
 from orchestration.quality.settings import QualitySettings
 
@@ -110,6 +111,8 @@ def duckdb_datasource(context: EphemeralDataContext, database: Path) -> Iterator
         create_temp_table=False,
     )
     try:
+        for statement in memory_statements():  # the suites' temp tables can be large
+            execute(source, statement)
         yield source
     finally:
         _close(source)

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.duckdb_memory import limit_memory
+
 # The tables BI reads: the KPI marts and the dimensions and bridges they join to.
 PUBLISHED_PREFIXES = ("kpi_", "dim_", "bridge_")
 BUILD_INFO = "build_info"
@@ -131,6 +133,7 @@ def _write_serving_file(
     con = duckdb.connect(str(target))
     try:
         con.execute("set TimeZone = 'UTC'")
+        limit_memory(con, spill=False)  # the serving file's own temp folder, not the warehouse's
         con.execute(f"attach {_literal(build_db)} as build (read_only)")
         tables = published_tables(con, "build")
         if not tables:

@@ -59,6 +59,9 @@ def dbt_resource() -> DbtCliResource:
     # The profile reads the warehouse path from the environment; dbt runs as a subprocess that
     # inherits it, so pin it here to the same absolute path the ingestion assets use.
     os.environ["SALES_WAREHOUSE_PATH"] = str(config.warehouse_path())
+    # Likewise DuckDB's memory limit and spill folder (the profile's `settings:`).
+    os.environ[config.MEMORY_LIMIT_ENV] = config.duckdb_memory_limit()
+    os.environ[config.TEMP_DIR_ENV] = str(config.duckdb_temp_dir())
     # The dbt of this interpreter's environment, so it works without the venv on PATH.
     dbt_executable = Path(sys.executable).with_name("dbt")
     return WarehouseDbtCliResource(project_dir=dbt_project(), dbt_executable=str(dbt_executable))
