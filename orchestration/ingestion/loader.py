@@ -1,4 +1,4 @@
-"""Loading the landing folder's extracts into the `raw` schema (contract: `shared/spec/extracts.md`).
+"""Loading the landing folder's extracts into the `raw` schema (contract: `docs/landing-contract.md`).
 
 Public API, called by the Dagster ingestion assets:
 
@@ -34,7 +34,7 @@ import duckdb
 
 from orchestration.ingestion.columns import ColumnPlan, column_problem, normalized_names, plan_columns
 from orchestration.ingestion.contract import ExtractObject
-from orchestration.ingestion.csv_reader import read_csv_header, stage_csv
+from orchestration.ingestion.csv_reader import CsvHeader, read_csv_header, stage_csv
 from orchestration.ingestion.discovery import DiscoveredFiles, LandedFile, discover_files, fingerprint
 from orchestration.ingestion.manifest import (
     LOADED,
@@ -50,8 +50,9 @@ from orchestration.ingestion.manifest import (
     insert_manifest_row,
     table_columns,
 )
+from orchestration.ingestion.one_pass import NeedsCarefulPath, insert_csv, insert_parquet
 from orchestration.ingestion.parquet_reader import read_parquet_columns, stage_parquet
-from orchestration.ingestion.staging import StagedFile, UnreadableFileError, drop_temp_tables
+from orchestration.ingestion.staging import StagedFile, UnreadableFileError, drop_temp_tables, staged_name
 from orchestration.ingestion.typed_rows import find_typing_rejects, insert_good_rows, typing_rejects_sql
 
 __all__ = [
@@ -160,6 +161,26 @@ class _Outcome:
     typing_rejected: int = 0
 
 
+@dataclass(frozen=True)
+class _FileColumns:
+    """A file's columns, read from its header (CSV) or schema (Parquet)."""
+
+    header: CsvHeader | None  # None for Parquet
+    names: list[str]  # raw column name of each file column
+    plan: ColumnPlan  # over the staged names c0.. (the one-pass load uses the same)
+    parquet_columns: list[str]  # Parquet: DuckDB's column names
+    parquet_types: list[str]  # Parquet: DuckDB's column types
+
+
+def _lineage(landed: LandedFile, file_hash: str, loaded_at: datetime) -> dict[str, str | datetime]:
+    return {
+        "_source_file": landed.source_file,
+        "_file_hash": file_hash,
+        "_file_landed_at": landed.landed_at,
+        "_loaded_at": loaded_at,
+    }
+
+
 class _FileLoader:
     """Loads the files of one object with a connection and the manifest state of the run."""
 
@@ -202,38 +223,112 @@ class _FileLoader:
         if (landed.source_file, file_hash) in self.state.seen:
             return None
         twin = self.state.loaded_hashes.get((self.object_name, file_hash))
+        file_lines = None if landed.is_gzip else fp.lines
         if self.obj is None:
             outcome = _Outcome(UNREADABLE, f"{landed.source_file}: {_why_unknown(landed)}")
         elif twin is not None:  # same bytes as a file of this object already loaded
             outcome = _Outcome(SKIPPED, f"identical to {twin} already loaded")
         else:
-            outcome = self._read(landed, self.obj, None if landed.is_gzip else fp.lines)
+            described = self._describe(landed, self.obj)
+            if isinstance(described, _Outcome):
+                outcome = described
+            else:
+                result = self._load_one_pass(landed, self.obj, file_hash, described, file_lines)
+                if result is not None:
+                    return result
+                outcome = self._read(landed, self.obj, described, file_lines)
         return self._commit(landed, file_hash, outcome)
 
-    def _read(self, landed: LandedFile, obj: ExtractObject, file_lines: int | None) -> _Outcome:
-        """Read and check the file: everything up to, not including, the writes."""
+    def _describe(self, landed: LandedFile, obj: ExtractObject) -> _FileColumns | _Outcome:
+        """The file's columns, or why it is rejected or unreadable from its header alone."""
         try:
             if landed.size == 0:
                 raise UnreadableFileError("empty file (0 bytes)")
-            header, parquet_columns = None, []
             if landed.is_parquet:
-                headers, parquet_columns = read_parquet_columns(self.con, landed.path)
+                headers, parquet_columns, parquet_types = read_parquet_columns(self.con, landed.path)
+                header = None
             else:
                 header = read_csv_header(landed.path, landed.is_gzip)
-                headers = header.names
+                headers, parquet_columns, parquet_types = header.names, [], []
             names = normalized_names(headers, obj)
             problem = column_problem(landed.source_file, headers, names, obj)
-            if problem is not None:
-                return _Outcome(REJECTED, problem)
-            if header is None:
-                staged = stage_parquet(self.con, landed.path, parquet_columns)
-            else:
-                staged = stage_csv(self.con, landed.path, landed.is_gzip, header, names, file_lines)
         except (duckdb.OutOfMemoryException, duckdb.InterruptException, MemoryError, PermissionError):
             raise  # not the file's fault: try again next run
         except (UnreadableFileError, duckdb.Error, OSError, EOFError) as exc:
             return _Outcome(UNREADABLE, f"{landed.source_file}: {_first_line(str(exc))}")
-        plan = plan_columns(obj, names, staged.staged_columns)
+        if problem is not None:
+            return _Outcome(REJECTED, problem)
+        plan = plan_columns(obj, names, [staged_name(i) for i in range(len(names))])
+        return _FileColumns(header, names, plan, parquet_columns, parquet_types)
+
+    def _load_one_pass(
+        self,
+        landed: LandedFile,
+        obj: ExtractObject,
+        file_hash: str,
+        columns: _FileColumns,
+        file_lines: int | None,
+    ) -> FileResult | None:
+        """Load a file in one statement (`one_pass`), with its manifest row, in one transaction;
+        None when it has or may have a reject: then nothing of the attempt is kept."""
+        con = self.con
+        loaded_at = _now()
+        lineage = _lineage(landed, file_hash, loaded_at)
+        con.execute("begin transaction")
+        try:
+            self._add_extra_columns(obj, columns.plan)
+            try:
+                if columns.header is None:
+                    records = insert_parquet(
+                        con,
+                        obj,
+                        columns.plan,
+                        landed.path,
+                        columns.parquet_columns,
+                        columns.parquet_types,
+                        lineage,
+                    )
+                else:
+                    records = insert_csv(
+                        con,
+                        obj,
+                        columns.plan,
+                        landed.path,
+                        landed.is_gzip,
+                        columns.header,
+                        lineage,
+                        file_lines,
+                    )
+            except NeedsCarefulPath:
+                con.execute("rollback")
+                return None
+            self._insert_manifest_row(landed, file_hash, loaded_at, LOADED, None, records, records, 0)
+            con.execute("commit")
+        except BaseException:
+            with suppress(duckdb.Error):
+                con.execute("rollback")
+            raise
+        self.state.remember(
+            self.object_name, landed.source_file, file_hash, landed.size, landed.landed_at, LOADED
+        )
+        return FileResult(landed.source_file, LOADED, records, records, 0, None)
+
+    def _read(
+        self, landed: LandedFile, obj: ExtractObject, columns: _FileColumns, file_lines: int | None
+    ) -> _Outcome:
+        """The careful path: stage the file, find its rejects (everything up to the writes)."""
+        try:
+            if columns.header is None:
+                staged = stage_parquet(self.con, landed.path, columns.parquet_columns)
+            else:
+                staged = stage_csv(
+                    self.con, landed.path, landed.is_gzip, columns.header, columns.names, file_lines
+                )
+        except (duckdb.OutOfMemoryException, duckdb.InterruptException, MemoryError, PermissionError):
+            raise  # not the file's fault: try again next run
+        except (UnreadableFileError, duckdb.Error, OSError, EOFError) as exc:
+            return _Outcome(UNREADABLE, f"{landed.source_file}: {_first_line(str(exc))}")
+        plan = plan_columns(obj, columns.names, staged.staged_columns)
         typing_rejected = find_typing_rejects(self.con, plan, staged)
         rejected = staged.rejected_records + typing_rejected
         outcome = _Outcome(LOADED, None, staged, plan, typing_rejected)
@@ -244,6 +339,38 @@ class _FileLoader:
                 f"{self.threshold:.2%} threshold: nothing loaded"
             )
         return outcome
+
+    def _add_extra_columns(self, obj: ExtractObject, plan: ColumnPlan) -> None:
+        existing = set(table_columns(self.con, obj.raw_table))
+        add_varchar_columns(self.con, obj, [name for name, _ in plan.extras if name not in existing])
+
+    def _insert_manifest_row(
+        self,
+        landed: LandedFile,
+        file_hash: str,
+        loaded_at: datetime,
+        status: str,
+        reason: str | None,
+        records: int,
+        loaded: int,
+        rejected: int,
+        load_id: str | None = None,
+    ) -> None:
+        row = ManifestRow(
+            load_id=load_id or uuid.uuid4().hex,
+            object_name=self.object_name,
+            source_file=landed.source_file,
+            file_hash=file_hash,
+            file_size=landed.size,
+            file_landed_at=landed.landed_at,
+            records_read=records,
+            rows_loaded=loaded,
+            rows_rejected=rejected,
+            status=status,
+            reason=reason,
+            loaded_at=loaded_at,
+        )
+        insert_manifest_row(self.con, row)
 
     def _commit(self, landed: LandedFile, file_hash: str, outcome: _Outcome) -> FileResult:
         """Write the file's rows, rejects and manifest row in one transaction."""
@@ -257,14 +384,8 @@ class _FileLoader:
         con.execute("begin transaction")
         try:
             if outcome.status == LOADED and staged is not None and plan is not None and obj is not None:
-                existing = set(table_columns(con, obj.raw_table))
-                add_varchar_columns(con, obj, [name for name, _ in plan.extras if name not in existing])
-                lineage = {
-                    "_source_file": landed.source_file,
-                    "_file_hash": file_hash,
-                    "_file_landed_at": landed.landed_at,
-                    "_loaded_at": loaded_at,
-                }
+                self._add_extra_columns(obj, plan)
+                lineage = _lineage(landed, file_hash, loaded_at)
                 loaded = insert_good_rows(
                     con, obj, plan, staged, lineage, skip_bad=outcome.typing_rejected > 0
                 )
@@ -272,21 +393,17 @@ class _FileLoader:
                 self._write_rejects(obj, landed, file_hash, load_id, loaded_at, outcome)
             if outcome.status == QUARANTINED:
                 rejected = records  # loaded + rejected = read: a quarantined file is rejected whole
-            row = ManifestRow(
-                load_id=load_id,
-                object_name=self.object_name,
-                source_file=landed.source_file,
-                file_hash=file_hash,
-                file_size=landed.size,
-                file_landed_at=landed.landed_at,
-                records_read=records,
-                rows_loaded=loaded,
-                rows_rejected=rejected,
-                status=outcome.status,
-                reason=outcome.reason,
-                loaded_at=loaded_at,
+            self._insert_manifest_row(
+                landed,
+                file_hash,
+                loaded_at,
+                outcome.status,
+                outcome.reason,
+                records,
+                loaded,
+                rejected,
+                load_id,
             )
-            insert_manifest_row(con, row)
             con.execute("commit")
         except BaseException:
             with suppress(duckdb.Error):

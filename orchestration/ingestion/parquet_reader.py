@@ -24,10 +24,12 @@ from orchestration.ingestion.staging import (
 )
 
 
-def read_parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], list[str]]:
+def read_parquet_columns(
+    con: duckdb.DuckDBPyConnection, path: Path
+) -> tuple[list[str], list[str], list[str]]:
     """Column names of a Parquet file in file order: as written (for header matching), and as
-    DuckDB names them (it renames a second `id` beside `Id` to `id_1`). Raises
-    UnreadableFileError if the file is not Parquet."""
+    DuckDB names them (it renames a second `id` beside `Id` to `id_1`), and their DuckDB types.
+    Raises UnreadableFileError if the file is not Parquet."""
     try:
         written = pq.read_schema(path).names
         with duckdb_readable_path(path, ".parquet") as literal:
@@ -39,7 +41,7 @@ def read_parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[li
     in_duckdb = [row[0] for row in rows]
     if len(written) != len(in_duckdb):
         raise UnreadableFileError(f"Parquet columns {written} do not match what DuckDB reads: {in_duckdb}")
-    return written, in_duckdb
+    return written, in_duckdb, [row[1] for row in rows]
 
 
 def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, duckdb_columns: list[str]) -> StagedFile:

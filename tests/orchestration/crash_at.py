@@ -63,17 +63,24 @@ def _after_first_suite(point: str, layers: set[str]) -> None:
 
 
 def _inside_load_transaction(point: str) -> None:
+    """Kill right after the big file's rows are inserted, on either load path (the one-pass
+    insert or the careful path's insert of the good rows), before the commit."""
     from orchestration.ingestion import loader
 
-    original = loader.insert_good_rows
+    def killing_after(original):
+        def insert(*args, **kwargs):
+            loaded = original(*args, **kwargs)
+            lineage = next(
+                a for a in [*args, *kwargs.values()] if isinstance(a, dict) and "_source_file" in a
+            )
+            if lineage["_source_file"] == BIG_FILE:
+                _kill(point)
+            return loaded
 
-    def insert_good_rows(con, obj, plan, staged, lineage, **kwargs):
-        loaded = original(con, obj, plan, staged, lineage, **kwargs)
-        if lineage["_source_file"] == BIG_FILE:
-            _kill(point)
-        return loaded
+        return insert
 
-    loader.insert_good_rows = insert_good_rows
+    for name in ("insert_good_rows", "insert_csv", "insert_parquet"):
+        setattr(loader, name, killing_after(getattr(loader, name)))
 
 
 def install(point: str) -> None:
