@@ -15,7 +15,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 DBT := $(BIN)/dbt --no-use-colors
 DBT_DIRS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: quality-bench install lock manifest run daily ui dashboard browser test soak lint lint-sql hooks format dbt-build demo-data docs clean
+.PHONY: benchmark quality-bench install lock manifest run daily ui dashboard browser test soak lint lint-sql hooks format dbt-build demo-data docs clean
 
 # Every package comes from requirements.lock (all pinned, with hashes; `make lock` writes it from
 # pyproject.toml), then the project itself without dependencies. Reinstalls when either file
@@ -78,15 +78,15 @@ browser:
 # serving file: 3 here (~2.5 min), the full 10 with `make soak` (~8 min on 2 cores).
 SOAK_BUILDS ?= 3
 test: manifest lint-sql browser
-	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff check orchestration tests benchmarks
 	SALES_SOAK_BUILDS=$(SOAK_BUILDS) $(BIN)/python -m pytest
 
 soak: manifest
 	SALES_SOAK_BUILDS=10 $(BIN)/python -m pytest -s tests/serving/test_soak.py
 
 lint: install lint-sql
-	$(BIN)/ruff check orchestration tests
-	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/ruff check orchestration tests benchmarks
+	$(BIN)/ruff format --check orchestration tests benchmarks
 
 # The SQL lint (sqlfluff, rules in .sqlfluff). Its dbt templater compiles every model, so it
 # opens a warehouse: a throwaway DuckDB file and dbt target folder in a temp dir, never the real
@@ -105,7 +105,7 @@ hooks: install
 	$(BIN)/pre-commit install
 
 format: install
-	$(BIN)/ruff format orchestration tests
+	$(BIN)/ruff format orchestration tests benchmarks
 
 # Rebuild the dbt models on the current warehouse (after `make run` has loaded raw).
 dbt-build: install
@@ -121,6 +121,14 @@ docs: install
 
 clean:
 	rm -rf data target
+
+# The benchmark (README, Performance): a full build and a daily run with their baselines, measured
+# in one run; figures to data/benchmarks/<time>.json and latest.json. The mid scale:
+# make benchmark BENCH_SIZE=20000000 BENCH_ARGS='--landing /tmp/scale20m/landing'
+BENCH_SIZE ?= demo
+BENCH_ARGS ?=
+benchmark: manifest
+	$(BIN)/python -m benchmarks --size $(BENCH_SIZE) $(BENCH_ARGS)
 
 # Validation time as a share of the full build, measured in one run (demo size).
 quality-bench: manifest

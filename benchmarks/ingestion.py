@@ -79,8 +79,13 @@ def _link_landing(root: Path, files: list[LandedFile]) -> None:
 
 
 def _usage() -> tuple[float, float]:
+    """CPU seconds and peak resident MB of this process. The peak is VmHWM, not ru_maxrss: Linux
+    carries the parent's resident size at the fork into ru_maxrss (a child of the main benchmark
+    would report at least the parent's size)."""
     self_usage = resource.getrusage(resource.RUSAGE_SELF)
-    return self_usage.ru_utime + self_usage.ru_stime, self_usage.ru_maxrss / 1024
+    with open("/proc/self/status") as status:
+        peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    return self_usage.ru_utime + self_usage.ru_stime, peak_kb / 1024
 
 
 def _bare(database: Path, fmt: str, paths: list[str], threads: int | None) -> dict:

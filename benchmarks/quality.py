@@ -23,14 +23,11 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from orchestration.demo.__main__ import _size  # the generator's own --size
 from orchestration.demo.generator import DEMO_ACTIVITY_ROWS
 
 _QUALITY_STEP_PREFIX = "quality_"
 _SLOWEST_SHOWN = 6
-
-
-def _size(value: str) -> int:
-    return DEMO_ACTIVITY_ROWS if value == "demo" else int(value.replace("_", ""))
 
 
 def _step_seconds(instance, run_id: str) -> dict[str, float]:

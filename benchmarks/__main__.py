@@ -1,0 +1,139 @@
+"""The project's benchmark: a full build and a daily run at a chosen scale, and the baselines they
+are measured against, all in one run.
+
+    python -m benchmarks --size demo                                   # or: make benchmark
+    python -m benchmarks --size 20000000 --landing /tmp/scale20m/landing
+
+1. The landing folder: `--landing`, else the generator's dataset at `--size` activity rows,
+   generated once into `--datasets` and reused (not timed). The runs read a folder of links to
+   it, where the next day's drop is written: a reused extract is never changed.
+2. Full build: `python -m orchestration.cli run` on a fresh warehouse, watched from outside
+   (`pipeline.py`): per stage (ingestion, dbt build, checks, publish) and in total, wall and CPU
+   time, peak memory of the pipeline's process and of dbt's, rows per second.
+3. The warehouse's size beside the extracts', per schema (`storage.py`).
+4. dbt build vs the same compiled SQL run directly in DuckDB (`dbt_direct.py`).
+5. Three KPIs: the project's SQL in DuckDB vs pandas, time, memory and same numbers (`kpis.py`).
+6. Ingestion: the loader vs a bare `create table as select * from read_csv(...)` of the same
+   files, every object, each in a fresh process (`ingestion.py`).
+7. Daily run: the generator's next-day drop, then `python -m orchestration.cli daily`.
+
+Writes every figure to JSON (`--out`, default `data/benchmarks/<timestamp>.json` and
+`latest.json`) and prints a Markdown table; the ratios are computed from this run's figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import dbt_direct, ingestion, kpis
+from benchmarks.compiled import compile_project, dag_order
+from benchmarks.dataset import dataset_landing, extract_bytes, linked_landing
+from benchmarks.pipeline import run_pipeline
+from benchmarks.report import command_line, machine, markdown, ratios, write_json
+from benchmarks.storage import warehouse_storage
+from orchestration import config
+from orchestration.demo.__main__ import _size as activity_rows  # the generator's own --size
+from orchestration.demo.generator import DEMO_ACTIVITY_ROWS
+from orchestration.ingestion.contract import ACTIVITY_LOG, OBJECTS
+
+DEFAULT_FOLDER = config.PROJECT_ROOT / "data" / "benchmarks"
+
+
+def _step(text: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {text}", flush=True)
+
+
+def run(args: argparse.Namespace, workdir: Path) -> dict:
+    source = args.landing or dataset_landing(args.datasets, args.size, args.seed)
+    landing = linked_landing(source, workdir / "landing")
+    warehouse = workdir / "warehouse.duckdb"
+    env = {
+        **os.environ,
+        "SALES_LANDING_DIR": str(landing),
+        "SALES_WAREHOUSE_PATH": str(warehouse),
+        "SALES_SERVING_PATH": str(workdir / "serving" / "warehouse.duckdb"),
+        "SALES_QUALITY_DIR": str(workdir / "quality"),
+        "DAGSTER_HOME": str(workdir / "dagster_home"),
+    }
+    figures: dict = {
+        "command": command_line(),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "activity_rows": args.size,  # the scale asked for (with --landing: as the user says)
+        "landing": str(source),
+        "memory_limit": os.environ.get(config.MEMORY_LIMIT_ENV) or config.DEFAULT_MEMORY_LIMIT,
+        "note": args.note,
+        "machine": machine(),
+    }
+
+    _step(f"full build of {source} (python -m orchestration.cli run) ...")
+    figures["full_build"] = run_pipeline("run", env, config.PROJECT_ROOT, workdir / "logs" / "run.log")
+    _step("warehouse size per schema ...")
+    figures["storage"] = warehouse_storage(warehouse, extract_bytes(landing))
+
+    _step("dbt compile, then the compiled SQL directly in DuckDB ...")
+    manifest = compile_project(env, workdir / "target")
+    figures["dbt_direct"] = dbt_direct.measure(warehouse, manifest, workdir, env)
+    _step("three KPIs: DuckDB vs pandas ...")
+    figures["kpis"] = kpis.measure(warehouse, dag_order(manifest), workdir, env)
+
+    _step("ingestion: loader vs bare read_csv, every object ...")
+    figures["ingestion"] = ingestion.measure(source, list(OBJECTS), workdir / "ingestion")
+    figures["ingestion"]["headline_object"] = ACTIVITY_LOG.name
+
+    _step("next day's drop (not timed), then the daily run (python -m orchestration.cli daily) ...")
+    from orchestration.demo.next_day import generate_next_day
+
+    drop = generate_next_day(landing, seed=args.seed, progress=False)
+    figures["next_day_files"] = len(drop.files)
+    daily_log = workdir / "logs" / "daily.log"
+    figures["daily"] = run_pipeline("daily", env, config.PROJECT_ROOT, daily_log, required=False)
+    if not figures["daily"]["succeeded"]:
+        print(figures["daily"]["failure"], file=sys.stderr)
+
+    figures["ratios"] = ratios(figures)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--size",
+        type=activity_rows,
+        default=DEMO_ACTIVITY_ROWS,
+        help="'demo' or activity rows",
+    )
+    parser.add_argument("--landing", type=Path, help="an existing landing folder (else one is generated)")
+    parser.add_argument("--out", type=Path, help="JSON file (default: data/benchmarks/<time>.json, latest)")
+    parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    parser.add_argument(
+        "--datasets", type=Path, default=DEFAULT_FOLDER / "datasets", help="where generated datasets are kept"
+    )
+    parser.add_argument("--workdir", type=Path, help="warehouse and logs (default: a temp folder, removed)")
+    parser.add_argument("--note", help="a remark stored with the figures (e.g. 'machine shared')")
+    args = parser.parse_args(argv)
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="sales-benchmark-"))
+    started = time.perf_counter()
+    try:
+        figures = run(args, workdir)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    figures["benchmark_wall_s"] = time.perf_counter() - started
+    written = write_json(figures, args.out, DEFAULT_FOLDER)
+    print()
+    print(markdown(figures))
+    print()
+    print("figures: " + ", ".join(str(p) for p in written))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
