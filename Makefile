@@ -43,6 +43,8 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal --generate-hashes \
 		--custom-compile-command 'make lock' --quiet $(LOCK_ARGS) -o requirements.lock
 	! grep -iqE '^torch(vision|audio)?==' requirements.lock || { echo "requirements.lock pulls torch" >&2; exit 1; }
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 --universal --generate-hashes \
+		--custom-compile-command 'make lock' --quiet --constraint requirements.lock $(LOCK_ARGS) -o requirements-spark.lock
 
 # dbt's manifest must exist before Dagster loads the definitions (never produced at import).
 manifest: install

@@ -7,7 +7,8 @@
     4 bytes on DuckDB and Spark and 8 on PostgreSQL.
 
     Dispatched per engine: `double` on DuckDB (default) and Spark, `double precision` on
-    PostgreSQL. The contracts (data_type) spell it `double`, DuckDB's name.
+    PostgreSQL. A contract's data_type cannot call this macro (dbt renders model YAML with
+    `target`, `var` and `env_var` only), so the contracts make the same switch on target.type.
 #}
 {% macro type_double() -%}
     {{ return(adapter.dispatch('type_double')()) }}

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestration import config
+from orchestration.engines.targets import dbt_target_path
 
 if TYPE_CHECKING:
     from dagster import AssetKey
@@ -38,7 +39,8 @@ _CONSOLE_INFO = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def prepare_manifest() -> None:
-    """`dbt parse` writes target/manifest.json, which the dbt assets need when definitions load."""
+    """`dbt parse` writes the manifest the dbt assets need when definitions load, in the dbt
+    target's folder (target/manifest.json for DuckDB; docs/engines.md)."""
     os.environ.setdefault("SALES_WAREHOUSE_PATH", str(config.warehouse_path()))
     subprocess.run(
         [
@@ -49,6 +51,8 @@ def prepare_manifest() -> None:
             config.PROJECT_ROOT,
             "--profiles-dir",
             config.PROJECT_ROOT / "profiles",
+            "--target-path",
+            dbt_target_path(),
         ],
         check=True,
     )

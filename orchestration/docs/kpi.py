@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 
 from orchestration.docs.markdown import cell, code, one_line, table
@@ -64,6 +65,12 @@ def _unique_key(model: Mapping[str, Any]) -> tuple[str, ...]:
     return ()
 
 
+def contract_type(data_type: str) -> str:
+    """A column's contract type as DuckDB (the serving file) has it: a type the engines spell
+    differently is a Jinja switch on `target.type` in the YAML (docs/engines.md)."""
+    return jinja2.Template(data_type).render(target={"type": "duckdb"}) if "{{" in data_type else data_type
+
+
 def marts_from_yaml(documents: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Mart]:
     """The kpi_* models of parsed YAML documents ((relative path, document) pairs), by name."""
     marts = []
@@ -74,7 +81,9 @@ def marts_from_yaml(documents: Iterable[tuple[str, Mapping[str, Any]]]) -> list[
                 continue
             columns = tuple(
                 MartColumn(
-                    c["name"], str(c.get("data_type") or ""), one_line(str(c.get("description") or ""))
+                    c["name"],
+                    contract_type(str(c.get("data_type") or "")),
+                    one_line(str(c.get("description") or "")),
                 )
                 for c in model.get("columns") or []
             )

@@ -15,6 +15,7 @@ from dagster_dbt import asset_utils as _dagster_dbt_asset_utils
 from packaging.version import Version
 
 from orchestration import config
+from orchestration.engines.targets import dbt_target, dbt_target_path
 
 # When a run selects more than this many dbt resources by name (a subset of the models with only
 # some of their tests), dagster-dbt copies the whole project directory, which is the repository
@@ -26,10 +27,12 @@ _dagster_dbt_asset_utils._SELECTION_ARGS_THRESHOLD = 5_000
 
 @cache
 def dbt_project() -> DbtProject:
+    # The engine (SALES_DBT_TARGET, docs/engines.md) and its own target folder: target/ for DuckDB.
     return DbtProject(
         project_dir=config.PROJECT_ROOT,
         profiles_dir=config.PROJECT_ROOT / "profiles",
-        target_path=config.PROJECT_ROOT / "target",
+        target=dbt_target(),
+        target_path=dbt_target_path(),
     )
 
 
@@ -64,4 +67,6 @@ def dbt_resource() -> DbtCliResource:
     os.environ[config.TEMP_DIR_ENV] = str(config.duckdb_temp_dir())
     # The dbt of this interpreter's environment, so it works without the venv on PATH.
     dbt_executable = Path(sys.executable).with_name("dbt")
-    return WarehouseDbtCliResource(project_dir=dbt_project(), dbt_executable=str(dbt_executable))
+    return WarehouseDbtCliResource(
+        project_dir=dbt_project(), dbt_executable=str(dbt_executable), target=dbt_project().target
+    )
