@@ -35,7 +35,13 @@ import duckdb
 from orchestration.ingestion.columns import ColumnPlan, column_problem, normalized_names, plan_columns
 from orchestration.ingestion.contract import ExtractObject
 from orchestration.ingestion.csv_reader import CsvHeader, read_csv_header, stage_csv
-from orchestration.ingestion.discovery import DiscoveredFiles, LandedFile, discover_files, fingerprint
+from orchestration.ingestion.discovery import (
+    DiscoveredFiles,
+    Fingerprint,
+    LandedFile,
+    discover_files,
+    fingerprint,
+)
 from orchestration.ingestion.manifest import (
     LOADED,
     QUARANTINED,
@@ -50,7 +56,7 @@ from orchestration.ingestion.manifest import (
     insert_manifest_row,
     table_columns,
 )
-from orchestration.ingestion.one_pass import NeedsCarefulPath, insert_csv, insert_parquet
+from orchestration.ingestion.one_pass import NeedsCarefulPath, OnePassFile, insert_csv, insert_parquet
 from orchestration.ingestion.parquet_reader import read_parquet_columns, stage_parquet
 from orchestration.ingestion.staging import StagedFile, UnreadableFileError, drop_temp_tables, staged_name
 from orchestration.ingestion.typed_rows import find_typing_rejects, insert_good_rows, typing_rejects_sql
@@ -172,6 +178,65 @@ class _FileColumns:
     parquet_types: list[str]  # Parquet: DuckDB's column types
 
 
+# A batch of the one-pass load: enough files for DuckDB to read in parallel on a few cores, and
+# a bounded size, so a batch that has to fall back to loading file by file wastes little.
+_BATCH_FILES = 8
+_BATCH_BYTES = 1 << 30
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A file that may take the one-pass load: new, of a known object, its columns accepted."""
+
+    landed: LandedFile
+    fingerprint: Fingerprint
+    columns: _FileColumns
+
+    @property
+    def file_lines(self) -> int | None:
+        """Physical lines of an uncompressed file (a gzip file's would need a decompression)."""
+        return None if self.landed.is_gzip else self.fingerprint.lines
+
+    @property
+    def batch_key(self) -> tuple:
+        """Files load in one statement only with the same reader and the same columns."""
+        landed, columns = self.landed, self.columns
+        header = None if columns.header is None else (tuple(columns.header.names), columns.header.lines)
+        return (
+            landed.is_parquet,
+            landed.is_gzip,
+            header,
+            tuple(columns.parquet_columns),
+            tuple(columns.parquet_types),
+        )
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """A file whose outcome is known without reading its records (skipped, rejected, ...)."""
+
+    file_hash: str
+    outcome: _Outcome
+
+
+@dataclass
+class _Batch:
+    files: list[_Pending] = field(default_factory=list)
+
+    def accepts(self, pending: _Pending) -> bool:
+        if not self.files:
+            return True
+        return (
+            pending.batch_key == self.files[0].batch_key
+            and len(self.files) < _BATCH_FILES
+            and sum(p.landed.size for p in self.files) + pending.landed.size <= _BATCH_BYTES
+            and pending.fingerprint.sha256 not in {p.fingerprint.sha256 for p in self.files}
+        )
+
+    def add(self, pending: _Pending) -> None:
+        self.files.append(pending)
+
+
 def _lineage(landed: LandedFile, file_hash: str, loaded_at: datetime) -> dict[str, str | datetime]:
     return {
         "_source_file": landed.source_file,
@@ -197,47 +262,102 @@ class _FileLoader:
     def object_name(self) -> str | None:
         return self.obj.name if self.obj is not None else None
 
-    def load(self, landed: LandedFile) -> FileResult | None:
-        """Handle one file; None when it is already in the manifest. Never raises for a file."""
-        started = time.monotonic()
-        try:
-            result = self._load(landed)
-        except Exception as exc:  # one file must never stop the others
-            result = FileResult(landed.source_file, FAILED, reason=f"{type(exc).__name__}: {exc}")
-        finally:
-            drop_temp_tables(self.con)
+    def load_all(self, files: Iterable[LandedFile]) -> Iterator[FileResult | None]:
+        """Every file in landing order, one result each (None: already in the manifest). Never
+        raises for a file: one file must never stop the others.
+
+        Consecutive files that may take the one-pass load and share a format and columns are
+        loaded together by one statement (`_Batch`): DuckDB then reads them in parallel, as a
+        bare `read_csv` of the same files would (a gzip file alone is read by one thread).
+        """
+        batch = _Batch()
+        for landed in files:
+            started = time.monotonic()
+            try:
+                prepared = self._prepare(landed)
+                if isinstance(prepared, _Pending) and not batch.accepts(prepared):
+                    yield from self._flush(batch)
+                    batch = _Batch()
+                    prepared = self._decide(landed, prepared.fingerprint)  # a twin may have loaded
+                if isinstance(prepared, _Pending):
+                    batch.add(prepared)
+                    continue
+                if prepared is None:
+                    result = None
+                else:  # results and manifest rows stay in landing order
+                    yield from self._flush(batch)
+                    batch = _Batch()
+                    result = self._commit(landed, prepared.file_hash, prepared.outcome)
+            except Exception as exc:
+                result = FileResult(landed.source_file, FAILED, reason=f"{type(exc).__name__}: {exc}")
+            finally:
+                drop_temp_tables(self.con)
+            yield self._logged(landed.source_file, result, started)
+        yield from self._flush(batch)
+
+    def _logged(self, source_file: str, result: FileResult | None, started: float) -> FileResult | None:
         if result is not None:
             self.log(
-                f"{landed.source_file}: {result.status}, {result.records_read} read, "
+                f"{source_file}: {result.status}, {result.records_read} read, "
                 f"{result.rows_loaded} loaded, {result.rows_rejected} rejected "
                 f"({time.monotonic() - started:.1f} s)" + (f" - {result.reason}" if result.reason else "")
             )
         return result
 
-    def _load(self, landed: LandedFile) -> FileResult | None:
+    def _prepare(self, landed: LandedFile) -> _Settled | _Pending | None:
+        """None when the file is in the manifest; `_Pending` when it may take the one-pass
+        load; else its outcome, to commit."""
         known = self.state.stat_index.get((landed.source_file, landed.size, landed.landed_at))
         if known is not None and (landed.source_file, known) in self.state.seen:
             return None  # same path, size and modification time as a file in the manifest
         fp = fingerprint(landed.path)
-        file_hash = fp.sha256
-        if (landed.source_file, file_hash) in self.state.seen:
+        if (landed.source_file, fp.sha256) in self.state.seen:
             return None
+        return self._decide(landed, fp)
+
+    def _decide(self, landed: LandedFile, fp: Fingerprint) -> _Settled | _Pending:
+        file_hash = fp.sha256
         twin = self.state.loaded_hashes.get((self.object_name, file_hash))
-        file_lines = None if landed.is_gzip else fp.lines
         if self.obj is None:
             outcome = _Outcome(UNREADABLE, f"{landed.source_file}: {_why_unknown(landed)}")
         elif twin is not None:  # same bytes as a file of this object already loaded
             outcome = _Outcome(SKIPPED, f"identical to {twin} already loaded")
         else:
             described = self._describe(landed, self.obj)
-            if isinstance(described, _Outcome):
-                outcome = described
-            else:
-                result = self._load_one_pass(landed, self.obj, file_hash, described, file_lines)
-                if result is not None:
-                    return result
-                outcome = self._read(landed, self.obj, described, file_lines)
-        return self._commit(landed, file_hash, outcome)
+            if not isinstance(described, _Outcome):
+                return _Pending(landed, fp, described)
+            outcome = described
+        return _Settled(file_hash, outcome)
+
+    def _flush(self, batch: _Batch) -> Iterator[FileResult]:
+        """Load the batch's files: together in one pass, else one by one (one pass, else the
+        careful path, which finds and reports the rejects)."""
+        if not batch.files:
+            return
+        started = time.monotonic()
+        if len(batch.files) > 1:
+            results = self._attempt_one_pass(batch.files)
+            if results is not None:
+                for result in results:
+                    self._logged(result.source_file, result, started)
+                yield from results
+                return
+        for pending in batch.files:
+            started = time.monotonic()
+            try:
+                result = self._attempt_one_pass([pending])
+                result = result[0] if result else self._load_carefully(pending)
+            except Exception as exc:
+                result = FileResult(pending.landed.source_file, FAILED, reason=f"{type(exc).__name__}: {exc}")
+            finally:
+                drop_temp_tables(self.con)
+            yield self._logged(pending.landed.source_file, result, started)
+
+    def _load_carefully(self, pending: _Pending) -> FileResult:
+        landed, obj = pending.landed, self.obj
+        assert obj is not None  # only files of a known object are pending
+        outcome = self._read(landed, obj, pending.columns, pending.file_lines)
+        return self._commit(landed, pending.fingerprint.sha256, outcome)
 
     def _describe(self, landed: LandedFile, obj: ExtractObject) -> _FileColumns | _Outcome:
         """The file's columns, or why it is rejected or unreadable from its header alone."""
@@ -261,57 +381,59 @@ class _FileLoader:
         plan = plan_columns(obj, names, [staged_name(i) for i in range(len(names))])
         return _FileColumns(header, names, plan, parquet_columns, parquet_types)
 
-    def _load_one_pass(
-        self,
-        landed: LandedFile,
-        obj: ExtractObject,
-        file_hash: str,
-        columns: _FileColumns,
-        file_lines: int | None,
-    ) -> FileResult | None:
-        """Load a file in one statement (`one_pass`), with its manifest row, in one transaction;
-        None when it has or may have a reject: then nothing of the attempt is kept."""
-        con = self.con
+    def _attempt_one_pass(self, files: list[_Pending]) -> list[FileResult] | None:
+        """Load files of the same format and columns in one statement (`one_pass`), with their
+        manifest rows, in one transaction; None when one of them has or may have a reject (then
+        nothing of the attempt is kept). A batch that fails for another reason falls back too:
+        each file is then tried alone, so the error is reported for its own file."""
+        con, obj = self.con, self.obj
+        assert obj is not None
+        first = files[0].columns
         loaded_at = _now()
-        lineage = _lineage(landed, file_hash, loaded_at)
+        targets = [
+            OnePassFile(
+                p.landed.path, p.landed.source_file, p.fingerprint.sha256, p.landed.landed_at, p.file_lines
+            )
+            for p in files
+        ]
         con.execute("begin transaction")
         try:
-            self._add_extra_columns(obj, columns.plan)
-            try:
-                if columns.header is None:
-                    records = insert_parquet(
-                        con,
-                        obj,
-                        columns.plan,
-                        landed.path,
-                        columns.parquet_columns,
-                        columns.parquet_types,
-                        lineage,
-                    )
-                else:
-                    records = insert_csv(
-                        con,
-                        obj,
-                        columns.plan,
-                        landed.path,
-                        landed.is_gzip,
-                        columns.header,
-                        lineage,
-                        file_lines,
-                    )
-            except NeedsCarefulPath:
-                con.execute("rollback")
-                return None
-            self._insert_manifest_row(landed, file_hash, loaded_at, LOADED, None, records, records, 0)
+            self._add_extra_columns(obj, first.plan)
+            if first.header is None:
+                records = insert_parquet(
+                    con, obj, first.plan, targets, first.parquet_columns, first.parquet_types, loaded_at
+                )
+            else:
+                gzip = files[0].landed.is_gzip
+                records = insert_csv(con, obj, first.plan, targets, gzip, first.header, loaded_at)
+            for p in files:
+                count = records.get(p.landed.source_file, 0)
+                self._insert_manifest_row(
+                    p.landed, p.fingerprint.sha256, loaded_at, LOADED, None, count, count, 0
+                )
             con.execute("commit")
-        except BaseException:
+        except NeedsCarefulPath:
+            con.execute("rollback")
+            return None
+        except BaseException as exc:
             with suppress(duckdb.Error):
                 con.execute("rollback")
+            if len(files) > 1 and isinstance(exc, Exception):
+                return None
             raise
-        self.state.remember(
-            self.object_name, landed.source_file, file_hash, landed.size, landed.landed_at, LOADED
-        )
-        return FileResult(landed.source_file, LOADED, records, records, 0, None)
+        results = []
+        for p in files:
+            landed, count = p.landed, records.get(p.landed.source_file, 0)
+            self.state.remember(
+                self.object_name,
+                landed.source_file,
+                p.fingerprint.sha256,
+                landed.size,
+                landed.landed_at,
+                LOADED,
+            )
+            results.append(FileResult(landed.source_file, LOADED, count, count, 0, None))
+        return results
 
     def _read(
         self, landed: LandedFile, obj: ExtractObject, columns: _FileColumns, file_lines: int | None
@@ -466,8 +588,7 @@ def load_object(
 
 def _load_files(loader: _FileLoader, files: Iterable[LandedFile], summary: LoadSummary) -> None:
     """Each file through `loader`, into `summary` (a file loaded before only counts as unchanged)."""
-    for landed in files:
-        result = loader.load(landed)
+    for result in loader.load_all(files):
         if result is None:
             summary.unchanged_files += 1
         else:

@@ -30,6 +30,7 @@ rows' `_source_line`, in the transaction, costs a few percent of the insert.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,17 +59,29 @@ class _Column:
     typed: str | None  # SQL of the typed value from `raw` (alias r<i>); None: `raw` goes in as is
 
 
+@dataclass(frozen=True)
+class OnePassFile:
+    """One file of a one-pass load and its lineage."""
+
+    path: Path
+    source_file: str
+    file_hash: str
+    landed_at: datetime
+    file_lines: int | None = None  # uncompressed CSV: its physical lines (else None)
+
+
 def _select(
     plan: ColumnPlan,
     columns: Sequence[_Column],
     reader: str,
+    lineage: Sequence[str],
     multiline_guard: bool,
     line: str | None = None,
     carried: str = "",
 ) -> tuple[list[str], str]:
     """(target columns, SELECT of their values from `reader`): the contract and extra columns,
     then `_source_line` (`line`, over `carried` columns of the reader; NULL: set afterwards)
-    guarded by `error()`; the lineage values are the 4 parameters of the statement."""
+    guarded by `error()`, then the 4 lineage columns' `lineage` expressions (over `carried`)."""
     index = {staged_name(i): i for i in range(len(columns))}
     raws = ", ".join(f"{c.raw} as r{i}" for i, c in enumerate(columns))
     typed = "".join(f", {c.typed} as v{i}" for i, c in enumerate(columns) if c.typed is not None)
@@ -90,22 +103,34 @@ def _select(
         bad += [f"contains(s.r{i}, chr(10))" for i in range(len(columns))]
     stop = f"error({quote_literal(_STOP)})"
     guarded = f"case when {' or '.join(bad)} then {stop} else {line or 'null'} end" if bad else line or "null"
-    targets += ["_source_line", "_source_file", "_file_hash", "_file_landed_at", "_loaded_at"]
-    values += [guarded, "?", "?", "?", "?"]
+    targets += ["_source_line", *_LINEAGE]
+    values += [guarded, *lineage]
     # Typed values are computed once, in their own projection, then used twice (value, check).
     inner = f"select {raws}{', ' + carried if carried else ''} from {reader}"
     select = f"select {', '.join(values)} from (select *{typed} from ({inner})) s"
     return targets, select
 
 
+_LINEAGE = ("_source_file", "_file_hash", "_file_landed_at", "_loaded_at")
+
+
+def _lineage(
+    files: Sequence[OnePassFile], literals: Sequence[str], loaded_at: datetime
+) -> tuple[list[str], list]:
+    """The lineage columns' SQL (each file's values picked by the reader's `filename` column)
+    and its parameters."""
+    expressions, params = [], []
+    for attribute in ("source_file", "file_hash", "landed_at"):
+        expressions.append("case s.filename " + " ".join(f"when {lit} then ?" for lit in literals) + " end")
+        params += [getattr(f, attribute) for f in files]
+    expressions.append("?")
+    params.append(loaded_at)
+    return expressions, params
+
+
 def _insert(
-    con: duckdb.DuckDBPyConnection,
-    obj: ExtractObject,
-    targets: list[str],
-    select: str,
-    lineage: dict[str, str | datetime],
+    con: duckdb.DuckDBPyConnection, obj: ExtractObject, targets: list[str], select: str, params: list
 ) -> int:
-    params = [lineage[name] for name in ("_source_file", "_file_hash", "_file_landed_at", "_loaded_at")]
     sql = f"insert into {raw_table_ref(obj)} ({', '.join(quote_ident(t) for t in targets)}) {select}"
     try:
         return int(con.execute(sql, params).fetchall()[0][0])
@@ -115,18 +140,27 @@ def _insert(
         raise NeedsCarefulPath(str(exc)) from exc
 
 
+def _rows_per_file(con: duckdb.DuckDBPyConnection, obj: ExtractObject, loaded_at: datetime) -> dict[str, int]:
+    rows = con.execute(
+        f"select _source_file, count(*) from {raw_table_ref(obj)} where _loaded_at = ? group by 1",
+        [loaded_at],
+    ).fetchall()
+    return {source_file: int(count) for source_file, count in rows}
+
+
 def insert_csv(
     con: duckdb.DuckDBPyConnection,
     obj: ExtractObject,
     plan: ColumnPlan,
-    path: Path,
+    files: Sequence[OnePassFile],
     gzip_compressed: bool,
     header: CsvHeader,
-    lineage: dict[str, str | datetime],
-    file_lines: int | None,
-) -> int:
-    """Insert a CSV file's records into raw in one pass; returns their count. Raises
-    NeedsCarefulPath (the transaction must then be rolled back)."""
+    loaded_at: datetime,
+) -> dict[str, int]:
+    """Insert the records of CSV files with the same header into raw in one pass (one statement:
+    DuckDB reads the files in parallel, which a gzip file alone cannot be); returns the records
+    of each file (by source file). Raises NeedsCarefulPath (the transaction must then be rolled
+    back)."""
     count = len(header.names)
     contract = {staged: column for column, staged in plan.contract}
     columns = []
@@ -137,32 +171,42 @@ def insert_csv(
             typed = typed_value(column, f"r{i}")
         columns.append(_Column(staged_name(i), typed))
     spec = "{" + ", ".join(f"{quote_literal(staged_name(i))}: 'VARCHAR'" for i in range(count)) + "}"
-    with duckdb_readable_path(path, ".csv.gz" if gzip_compressed else ".csv") as literal:
+    suffix = ".csv.gz" if gzip_compressed else ".csv"
+    with ExitStack() as stack:
+        literals = [stack.enter_context(duckdb_readable_path(f.path, suffix)) for f in files]
         # The careful path's options, without store_rejects: a parse error fails the statement.
         reader = (
-            f"read_csv({literal}, header = true, auto_detect = false, delim = ',', quote = '\"', "
-            f"escape = '\"', columns = {spec}, compression = '{'gzip' if gzip_compressed else 'none'}', "
-            "hive_partitioning = false)"
+            f"read_csv([{', '.join(literals)}], header = true, auto_detect = false, delim = ',', "
+            f"quote = '\"', escape = '\"', columns = {spec}, "
+            f"compression = '{'gzip' if gzip_compressed else 'none'}', hive_partitioning = false, "
+            "filename = true)"
         )
-        targets, select = _select(plan, columns, reader, multiline_guard=file_lines is None)
-        inserted = _insert(con, obj, targets, select, lineage)
+        lineage, params = _lineage(files, literals, loaded_at)
+        targets, select = _select(plan, columns, reader, lineage, gzip_compressed, carried="filename")
+        _insert(con, obj, targets, select, params)
+    records = _rows_per_file(con, obj, loaded_at)
     text_columns = [c.name for c, _ in plan.contract if c.type in _TEXT_TYPES] + [n for n, _ in plan.extras]
-    inside = None if file_lines is None else file_lines - header.lines - inserted
-    _number_lines(con, obj, lineage["_loaded_at"], inserted, header.lines + 1, text_columns, inside)
-    return inserted
+    for landed in files:
+        inserted = records.get(landed.source_file, 0)
+        inside = None if landed.file_lines is None else landed.file_lines - header.lines - inserted
+        _number_lines(
+            con, obj, loaded_at, landed.source_file, inserted, header.lines + 1, text_columns, inside
+        )
+    return records
 
 
 def _number_lines(
     con: duckdb.DuckDBPyConnection,
     obj: ExtractObject,
-    loaded_at: str | datetime,
+    loaded_at: datetime,
+    source_file: str,
     inserted: int,
     first_line: int,
     text_columns: list[str],
     newlines_inside: int | None,
 ) -> None:
-    """Set `_source_line` of the rows just appended (this load's rows without a line): the first
-    line, plus the row's position among them, plus the newlines inside the records before it.
+    """Set `_source_line` of the rows just appended from `source_file`: the first line, plus the
+    row's position among them, plus the newlines inside the records before it.
 
     `newlines_inside` is the file's physical lines less the header's and one per record (None
     when the values were checked for newlines). When it is not 0, the newlines inside records
@@ -171,23 +215,26 @@ def _number_lines(
     if inserted == 0:
         return
     table = raw_table_ref(obj)
-    where = "where _loaded_at = ? and _source_line is null"
+    where = "where _loaded_at = ? and _source_file = ?"
+    params = [loaded_at, source_file]
     new_rows = f"from {table} {where}"
-    rows, first, last = con.execute(
-        f"select count(*), min(rowid), max(rowid) {new_rows}", [loaded_at]
-    ).fetchall()[0]
-    if rows != inserted or last - first + 1 != rows:  # not one run of rows: never seen, but be sure
+    rows, first, last = con.execute(f"select count(*), min(rowid), max(rowid) {new_rows}", params).fetchall()[
+        0
+    ]
+    # A multi-file read appends each file's records in order, one file after the other
+    # (preserve_insertion_order); should they ever interleave, the careful path numbers them.
+    if rows != inserted or last - first + 1 != rows:
         raise NeedsCarefulPath("the appended rows are not contiguous")
     position = f"{first_line - first} + rowid"
     if not newlines_inside:
-        con.execute(f"update {table} set _source_line = {position} {where}", [loaded_at])
+        con.execute(f"update {table} set _source_line = {position} {where}", params)
         return
     counts = [
         f"coalesce(strlen({quote_ident(c)}) - strlen(replace({quote_ident(c)}, chr(10), '')), 0)"
         for c in text_columns
     ]
     newlines = " + ".join(counts) or "0"
-    found = con.execute(f"select coalesce(sum({newlines}), 0) {new_rows}", [loaded_at]).fetchall()[0][0]
+    found = con.execute(f"select coalesce(sum({newlines}), 0) {new_rows}", params).fetchall()[0][0]
     if found != newlines_inside:
         raise NeedsCarefulPath("blank lines, or a newline in a typed value")
     # Few files have values over several lines (descriptions): a running total for those only.
@@ -202,7 +249,7 @@ def _number_lines(
         ) n
         where {table}.rowid = n.row_id
         """,
-        [loaded_at],
+        params,
     )
 
 
@@ -210,14 +257,15 @@ def insert_parquet(
     con: duckdb.DuckDBPyConnection,
     obj: ExtractObject,
     plan: ColumnPlan,
-    path: Path,
+    files: Sequence[OnePassFile],
     duckdb_columns: list[str],
     duckdb_types: list[str],
-    lineage: dict[str, str | datetime],
-) -> int:
-    """Insert a Parquet file's rows into raw in one pass, typing values from their Parquet type
-    where that is lossless (`native_typed_value`); returns their count. `_source_line` is the
-    1-based row number, as on the careful path. Raises NeedsCarefulPath."""
+    loaded_at: datetime,
+) -> dict[str, int]:
+    """Insert the rows of Parquet files with the same schema into raw in one pass, typing values
+    from their Parquet type where that is lossless (`native_typed_value`); returns the rows of
+    each file. `_source_line` is the 1-based row number in its file, as on the careful path.
+    Raises NeedsCarefulPath."""
     contract = {staged: column for column, staged in plan.contract}
     columns = []
     for i, (name, source_type) in enumerate(zip(duckdb_columns, duckdb_types, strict=True)):
@@ -231,8 +279,16 @@ def insert_parquet(
             columns.append(_Column(ref, native))
         else:
             columns.append(_Column(as_text, typed_value(column, f"r{i}")))
-    with duckdb_readable_path(path, ".parquet") as literal:
-        reader = f"read_parquet({literal}, file_row_number = true, hive_partitioning = false)"
+    with ExitStack() as stack:
+        literals = [stack.enter_context(duckdb_readable_path(f.path, ".parquet")) for f in files]
+        reader = (
+            f"read_parquet([{', '.join(literals)}], file_row_number = true, filename = true, "
+            "hive_partitioning = false)"
+        )
+        lineage, params = _lineage(files, literals, loaded_at)
         line = "s.file_row_number + 1"
-        targets, select = _select(plan, columns, reader, False, line, carried="file_row_number")
-        return _insert(con, obj, targets, select, lineage)
+        targets, select = _select(
+            plan, columns, reader, lineage, False, line, carried="file_row_number, filename"
+        )
+        _insert(con, obj, targets, select, params)
+    return _rows_per_file(con, obj, loaded_at)

@@ -67,13 +67,20 @@ def _inside_load_transaction(point: str) -> None:
     insert or the careful path's insert of the good rows), before the commit."""
     from orchestration.ingestion import loader
 
+    def source_files(args) -> list[str]:
+        """The files an insert writes: the lineage of the careful path's, the batch of the
+        one-pass load's."""
+        for value in args:
+            if isinstance(value, dict) and "_source_file" in value:
+                return [value["_source_file"]]
+            if isinstance(value, list) and value and hasattr(value[0], "source_file"):
+                return [f.source_file for f in value]
+        return []
+
     def killing_after(original):
         def insert(*args, **kwargs):
             loaded = original(*args, **kwargs)
-            lineage = next(
-                a for a in [*args, *kwargs.values()] if isinstance(a, dict) and "_source_file" in a
-            )
-            if lineage["_source_file"] == BIG_FILE:
+            if BIG_FILE in source_files([*args, *kwargs.values()]):
                 _kill(point)
             return loaded
 
