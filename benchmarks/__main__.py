@@ -24,6 +24,7 @@ Writes every figure to JSON (`--out`, default `data/benchmarks/<timestamp>.json`
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -46,13 +47,16 @@ from orchestration.ingestion.contract import ACTIVITY_LOG, OBJECTS
 DEFAULT_FOLDER = config.PROJECT_ROOT / "data" / "benchmarks"
 
 
-def _step(text: str) -> None:
+def _step(text: str, figures: dict, partial: Path) -> None:
+    """Say what comes next, and keep what was measured so far (a long run cut short keeps it)."""
+    partial.write_text(json.dumps(figures, indent=2, default=str))
     print(f"[{datetime.now(UTC):%H:%M:%S}] {text}", flush=True)
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict:
     source = args.landing or dataset_landing(args.datasets, args.size, args.seed)
     landing = linked_landing(source, workdir / "landing")
+    partial = workdir / "partial.json"
     warehouse = workdir / "warehouse.duckdb"
     env = {
         **os.environ,
@@ -72,22 +76,26 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         "machine": machine(),
     }
 
-    _step(f"full build of {source} (python -m orchestration.cli run) ...")
+    _step(f"full build of {source} (python -m orchestration.cli run) ...", figures, partial)
     figures["full_build"] = run_pipeline("run", env, config.PROJECT_ROOT, workdir / "logs" / "run.log")
-    _step("warehouse size per schema ...")
+    _step("warehouse size per schema ...", figures, partial)
     figures["storage"] = warehouse_storage(warehouse, extract_bytes(landing))
 
-    _step("dbt compile, then the compiled SQL directly in DuckDB ...")
+    _step("dbt compile, then the compiled SQL directly in DuckDB ...", figures, partial)
     manifest = compile_project(env, workdir / "target")
     figures["dbt_direct"] = dbt_direct.measure(warehouse, manifest, workdir, env)
-    _step("three KPIs: DuckDB vs pandas ...")
+    _step("three KPIs: DuckDB vs pandas ...", figures, partial)
     figures["kpis"] = kpis.measure(warehouse, dag_order(manifest), workdir, env)
 
-    _step("ingestion: loader vs bare read_csv, every object ...")
+    _step("ingestion: loader vs bare read_csv, every object ...", figures, partial)
     figures["ingestion"] = ingestion.measure(source, list(OBJECTS), workdir / "ingestion")
     figures["ingestion"]["headline_object"] = ACTIVITY_LOG.name
 
-    _step("next day's drop (not timed), then the daily run (python -m orchestration.cli daily) ...")
+    _step(
+        "next day's drop (not timed), then the daily run (python -m orchestration.cli daily) ...",
+        figures,
+        partial,
+    )
     from orchestration.demo.next_day import generate_next_day
 
     drop = generate_next_day(landing, seed=args.seed, progress=False)

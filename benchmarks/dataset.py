@@ -21,7 +21,10 @@ def dataset_landing(root: Path, activity_rows: int, seed: int) -> Path:
     if marker.exists():
         return landing
     print(f"generating {activity_rows:,} activity rows into {landing} (not timed) ...", flush=True)
-    generate_landing(landing, seed=seed, activity_rows=activity_rows, progress=False, overwrite=True)
+    workers = os.cpu_count() or 1  # the output does not depend on it
+    generate_landing(
+        landing, seed=seed, activity_rows=activity_rows, progress=False, overwrite=True, workers=workers
+    )
     marker.write_text(json.dumps({"activity_rows": activity_rows, "seed": seed}))
     return landing
 

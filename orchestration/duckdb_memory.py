@@ -4,7 +4,7 @@ DuckDB's own default is 80% of the machine's memory per process; with the pipeli
 and dbt's each holding a DuckDB, a large build could ask for more than the machine has. With
 a limit, DuckDB spills what does not fit to the temp folder instead (settings:
 `config.duckdb_memory_limit`, `config.duckdb_temp_dir`; dbt reads the same through its
-profile's `settings:`).
+profile).
 """
 
 from __future__ import annotations
@@ -13,22 +13,28 @@ import duckdb
 
 from orchestration import config
 
+CURRENT_TEMP_DIR = "select current_setting('temp_directory')"
+
 
 def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def memory_statements(spill: bool = True) -> list[str]:
-    """The `set` statements; `spill` False keeps DuckDB's default temp folder (a connection to
-    another file than the warehouse: a temp folder is removed by the instance that made it, so
-    two files never share one)."""
+def memory_statements(current_temp_dir: str | None, spill: bool = True) -> list[str]:
+    """The `set` statements for a database whose temp folder is `current_temp_dir`. The folder
+    is set only when it differs: once DuckDB has spilled there it refuses to set it again, even
+    to the same folder. `spill` False keeps DuckDB's default folder (a connection to another
+    file than the warehouse: a temp folder is removed by the instance that made it, so two
+    files never share one)."""
     statements = [f"set memory_limit = {_literal(config.duckdb_memory_limit())}"]
-    if spill:
-        statements.append(f"set temp_directory = {_literal(str(config.duckdb_temp_dir()))}")
+    temp_dir = str(config.duckdb_temp_dir())
+    if spill and current_temp_dir != temp_dir:
+        statements.append(f"set temp_directory = {_literal(temp_dir)}")
     return statements
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, spill: bool = True) -> None:
     """Apply `memory_statements` to `con` (its whole database instance)."""
-    for statement in memory_statements(spill):
+    current = con.execute(CURRENT_TEMP_DIR).fetchone()[0]
+    for statement in memory_statements(current, spill):
         con.execute(statement)

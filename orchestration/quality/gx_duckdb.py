@@ -25,7 +25,7 @@ import great_expectations as gx
 from great_expectations.data_context import EphemeralDataContext
 from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
 
-from orchestration.duckdb_memory import memory_statements
+from orchestration.duckdb_memory import CURRENT_TEMP_DIR, memory_statements
 from orchestration.quality import docs_offline
 from orchestration.quality.settings import QualitySettings
 
@@ -111,7 +111,8 @@ def duckdb_datasource(context: EphemeralDataContext, database: Path) -> Iterator
         create_temp_table=False,
     )
     try:
-        for statement in memory_statements():  # the suites' temp tables can be large
+        _, rows = query(source, CURRENT_TEMP_DIR)
+        for statement in memory_statements(rows[0][0]):  # the suites' temp tables can be large
             execute(source, statement)
         yield source
     finally:

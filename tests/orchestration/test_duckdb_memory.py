@@ -89,11 +89,28 @@ def test_a_query_above_the_limit_spills_instead_of_failing(warehouse, monkeypatc
         assert con.execute(_SPILLING_QUERY).fetchone()[0] == 2_000_000
 
 
+def test_a_second_connection_after_spilling_keeps_the_folder(warehouse, monkeypatch, tmp_path):
+    """DuckDB refuses to set its temp folder again once it has spilled there, even to itself: a
+    connection opened while another holds the same database must not try."""
+    monkeypatch.setenv(config.MEMORY_LIMIT_ENV, "64MB")
+    monkeypatch.setenv(config.TEMP_DIR_ENV, str(tmp_path / "spill"))
+    resource = _resource(warehouse)
+    with resource.connect() as first:
+        first.execute("set threads = 1")
+        first.execute(_SPILLING_QUERY).fetchone()
+        with resource.connect() as second:  # the same database instance (DuckDB's cache)
+            assert _setting(second, "temp_directory") == str(tmp_path / "spill")
+
+
 def test_dbt_profile_reads_the_same_variables_with_the_same_default():
     profile = yaml.safe_load((config.PROJECT_ROOT / "profiles" / "profiles.yml").read_text())
     settings = profile["sales_warehouse"]["outputs"]["duckdb"]["settings"]
     assert settings["memory_limit"] == (
         f"{{{{ env_var('{config.MEMORY_LIMIT_ENV}', '{config.DEFAULT_MEMORY_LIMIT}') }}}}"
     )
-    assert settings["temp_directory"].startswith(f"{{{{ env_var('{config.TEMP_DIR_ENV}', ")
     assert settings["preserve_insertion_order"] is False
+    # The folder is given when the database opens, not with the settings dbt-duckdb sets again
+    # on every cursor (which fails once DuckDB has spilled).
+    assert "temp_directory" not in settings
+    options = profile["sales_warehouse"]["outputs"]["duckdb"]["config_options"]
+    assert options["temp_directory"].startswith(f"{{{{ env_var('{config.TEMP_DIR_ENV}', ")
