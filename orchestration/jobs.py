@@ -21,6 +21,8 @@ from typing import Any
 import dagster as dg
 
 from orchestration.ingestion.assets import RAW_GROUP
+from orchestration.quality.checks import quality_run_config
+from orchestration.quality.spec import Scope
 from orchestration.transformation.assets import SEEDS_GROUP, dbt_warehouse_models
 
 FULL_REFRESH_JOB = "full_refresh"
@@ -37,18 +39,28 @@ def dbt_run_config(full_refresh: bool) -> dict[str, Any]:
     return {"ops": {dbt_warehouse_models.node_def.name: {"config": {"full_refresh": full_refresh}}}}
 
 
+def _with_quality_scope(
+    run_config: dict[str, Any], scope: Scope, selection: list[dg.AssetKey] | None = None
+) -> dict[str, Any]:
+    """`run_config` plus the checks' scope on the check steps the run includes."""
+    ops = {**run_config.get("ops", {}), **quality_run_config(scope, selection)["ops"]}
+    return {**run_config, "ops": ops} if ops else run_config
+
+
 def daily_run_config(selection: Iterable[dg.AssetKey] | None = None) -> dict[str, Any]:
     """What the schedule (whole job) and the landing sensor (a `selection` of it) launch the daily
-    job with: no --full-refresh. Empty when the selection has no dbt asset (no dbt step)."""
+    job with: no --full-refresh (no dbt config when the selection has no dbt asset), and checks
+    of this run's rows and rebuilt tables only (`scope: new`)."""
+    selection = None if selection is None else list(selection)
     if selection is not None and not set(selection) & set(dbt_warehouse_models.keys):
-        return {}
-    return dbt_run_config(full_refresh=False)
+        return _with_quality_scope({}, Scope.NEW, selection)
+    return _with_quality_scope(dbt_run_config(full_refresh=False), Scope.NEW, selection)
 
 
 full_refresh_job = dg.define_asset_job(
     name=FULL_REFRESH_JOB,
     selection=WAREHOUSE_SELECTION,
-    config=dbt_run_config(full_refresh=True),
+    config=_with_quality_scope(dbt_run_config(full_refresh=True), Scope.ALL),
     executor_def=dg.in_process_executor,
     description="Load every new landing file into raw, then dbt build (--full-refresh) seeds to KPIs.",
 )

@@ -10,29 +10,40 @@ that selects a few assets runs only their checks (`can_subset`).
   step. Staging tables are built in the same dbt step as the marts, so the defects that must stop
   the marts are checked on raw already (on the records staging will show).
 
+What a run validates (`QualityConfig.scope`): `all` (the full-refresh job, a check run from the
+UI) every selected check on every row; `new` (the daily job, `quality_run_config`) only the checks
+of the assets this run rebuilt, and on raw only the rows this run loaded for the rules on single
+rows (README, "What a daily run validates").
+
 Checks only read the warehouse, but they run in the writer pool: DuckDB refuses a read-only
 connection while another process writes the file.
 """
 
 # No `from __future__ import annotations`: Dagster reads the check function's annotations.
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Literal
 
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
+from pydantic import Field
 
 from orchestration.ingestion.assets import raw_asset_key
 from orchestration.ingestion.contract import OBJECTS
 from orchestration.quality.relations import models_in_layer
 from orchestration.quality.report import check_result, console_lines
 from orchestration.quality.settings import quality_settings
-from orchestration.quality.spec import MARTS, RAW, STAGING, Severity, SuiteDef
+from orchestration.quality.spec import MARTS, RAW, STAGING, Scope, Severity, SuiteDef
 from orchestration.quality.suites.marts import mart_suites
 from orchestration.quality.suites.raw import raw_suites
 from orchestration.quality.suites.staging import staging_suites
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource, retry_on_lock
 from orchestration.transformation.assets import dbt_warehouse_models
+
+# The dbt step's output for a model a daily build left out (its inputs received no rows): a
+# materialization event, but the table is the one the last run checked.
+NOT_REBUILT = "not rebuilt"
 
 _RAW_KEYS = {obj.raw_table: raw_asset_key(obj) for obj in OBJECTS}
 
@@ -54,6 +65,34 @@ def _run_started(context: dg.AssetCheckExecutionContext) -> datetime | None:
     if record is None or record.start_time is None:
         return None
     return datetime.fromtimestamp(record.start_time, UTC).replace(tzinfo=None)
+
+
+class QualityConfig(dg.Config):
+    scope: Literal["new", "all"] = Field(
+        default=Scope.ALL.value,
+        description=(
+            "all: every selected check on every row. new (daily runs): only the checks of the "
+            "assets this run rebuilt, and on raw only the rows it loaded for the row-level rules."
+        ),
+    )
+
+
+def _rebuilt_assets(context: dg.AssetCheckExecutionContext) -> set[dg.AssetKey]:
+    """The assets this run materialized with new contents: the run's materialization events,
+    less the dbt step's outputs for models it did not rebuild."""
+    records = context.instance.get_records_for_run(
+        run_id=context.run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    ).records
+    rebuilt = set()
+    for record in records:
+        materialization = record.asset_materialization
+        if materialization is None:
+            continue
+        dbt_note = materialization.metadata.get("dbt")
+        note = getattr(dbt_note, "value", dbt_note)
+        if not (isinstance(note, str) and note.startswith(NOT_REBUILT)):
+            rebuilt.add(materialization.asset_key)
+    return rebuilt
 
 
 def _layer_checks(layer: str, suites: list[SuiteDef]) -> dg.AssetChecksDefinition:
@@ -79,18 +118,34 @@ def _layer_checks(layer: str, suites: list[SuiteDef]) -> dg.AssetChecksDefinitio
         description=f"Great Expectations suites of the {layer} layer, validated in DuckDB.",
     )
     def _checks(
-        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, config: QualityConfig
     ) -> Iterator[dg.AssetCheckResult]:
         # Its read-only connection meets the lock of a writer outside Dagster too.
         with retry_on_lock(context):
+            scope = Scope(config.scope)
+            selected = [(key, by_key[key]) for key in by_key if key in context.selected_asset_check_keys]
+            if scope is Scope.NEW:
+                # A check with no result shows as skipped and gates nothing (Dagster >= 1.13);
+                # the asset keeps the result of the run that last rebuilt it.
+                rebuilt = _rebuilt_assets(context)
+                skipped = sorted(
+                    {k.asset_key.to_user_string() for k, _ in selected if k.asset_key not in rebuilt}
+                )
+                selected = [(key, suite) for key, suite in selected if key.asset_key in rebuilt]
+                if skipped:
+                    context.log.info(
+                        f"[quality] not rebuilt in this run, not checked again: {', '.join(skipped)}"
+                    )
+            if not selected:
+                return
             from orchestration.quality.runner import run_suites  # imports GX (~6 s): at run time only
 
-            selected = [(key, by_key[key]) for key in by_key if key in context.selected_asset_check_keys]
             settings = quality_settings()
             outcomes = run_suites(
                 Path(warehouse.database_path),
                 [suite for _, suite in selected],
                 since=_run_started(context),
+                scope=scope,
                 run_name=f"{context.run.run_id}-{layer}",
                 settings=settings,
                 log=context.log.warning,
@@ -104,6 +159,19 @@ def _layer_checks(layer: str, suites: list[SuiteDef]) -> dg.AssetChecksDefinitio
                 yield check_result(outcome, key.asset_key, str(settings.docs_index))
 
     return _checks
+
+
+def quality_run_config(scope: Scope, selection: Iterable[dg.AssetKey] | None = None) -> dict[str, Any]:
+    """Run config setting `scope` on the check steps a run of `selection` (every asset when None)
+    includes: a step outside the run must not be configured."""
+    keys = None if selection is None else set(selection)
+    return {
+        "ops": {
+            checks.node_def.name: {"config": {"scope": scope.value}}
+            for checks in quality_checks
+            if keys is None or any(spec.asset_key in keys for spec in checks.check_specs)
+        }
+    }
 
 
 def build_quality_checks() -> list[dg.AssetChecksDefinition]:

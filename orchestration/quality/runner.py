@@ -31,7 +31,7 @@ from orchestration.quality.outcome import UNEXPECTED_ROWS, Finding, findings_fro
 from orchestration.quality.relations import dbt_relations
 from orchestration.quality.seeds import seed_values
 from orchestration.quality.settings import QualitySettings, quality_settings
-from orchestration.quality.spec import SuiteDef, SuiteInputs, SuiteSpec, TempTable
+from orchestration.quality.spec import Scope, SuiteDef, SuiteInputs, SuiteSpec, TempTable
 from orchestration.quality.sql import substitute_batch
 
 Log = Callable[[str], None]
@@ -55,7 +55,9 @@ class SuiteOutcome:
         return [f for f in self.findings if f.failed]
 
 
-def read_inputs(database: Path, settings: QualitySettings, since: datetime | None) -> SuiteInputs:
+def read_inputs(
+    database: Path, settings: QualitySettings, since: datetime | None, scope: Scope = Scope.ALL
+) -> SuiteInputs:
     """What the suites need from the warehouse and the project, read once per run."""
     con = duckdb.connect(str(database), read_only=True)
     try:
@@ -63,7 +65,12 @@ def read_inputs(database: Path, settings: QualitySettings, since: datetime | Non
     finally:
         con.close()
     return SuiteInputs(
-        settings=settings, seeds=seed_values(), history=history, relations=dbt_relations(), since=since
+        settings=settings,
+        seeds=seed_values(),
+        history=history,
+        relations=dbt_relations(),
+        since=since,
+        scope=scope,
     )
 
 
@@ -142,19 +149,21 @@ def run_suites(
     suites: Sequence[SuiteDef],
     *,
     since: datetime | None = None,
+    scope: Scope = Scope.ALL,
     run_name: str | None = None,
     settings: QualitySettings | None = None,
     build_docs: bool = True,
     log: Log | None = None,
 ) -> list[SuiteOutcome]:
     """Validate `suites` on the warehouse at `database`; `since` is when this run's loads started
-    (UTC), the point the row-count checks compare with."""
+    (UTC), the point the row-count checks compare with; with `Scope.NEW` the row-level rules
+    see only the rows loaded since then."""
     database = Path(database)
     settings = settings or quality_settings(database.resolve())
     if not database.exists():
         error = f"warehouse {database} does not exist"
         return [SuiteOutcome(suite=s, error=error) for s in suites]
-    inputs = read_inputs(database, settings, since)
+    inputs = read_inputs(database, settings, since, scope)
     context = quality_context(settings)
     now = datetime.now(UTC)
     run_id = RunIdentifier(run_name=run_name or f"manual-{now:%Y%m%dT%H%M%S}", run_time=now)

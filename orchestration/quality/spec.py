@@ -38,6 +38,13 @@ RAW, STAGING, MARTS = "raw", "staging", "marts"
 LAYERS = (RAW, STAGING, MARTS)
 
 
+class Scope(StrEnum):
+    """How much a check run validates (README, "What a daily run validates")."""
+
+    NEW = "new"  # a daily run: the rows it loaded, the tables it rebuilt, table-wide rules whole
+    ALL = "all"  # every row of every table: the full-refresh job, a check run from the UI
+
+
 @dataclass(frozen=True)
 class SeedValues:
     """The values the lookup seeds know (the same CSVs dbt seeds)."""
@@ -78,6 +85,13 @@ class SuiteInputs:
     history: Mapping[str, LoadHistory]  # ExtractObject.name -> history
     relations: Mapping[str, Relation]  # dbt model name -> relation
     since: datetime | None = None  # when this run started (UTC, naive)
+    scope: Scope = Scope.ALL
+
+    @property
+    def rows_since(self) -> datetime | None:
+        """Row-level rules look only at rows loaded from this time on (None: every row).
+        Files never change once loaded, so a daily run need not read earlier loads again."""
+        return self.since if self.scope is Scope.NEW else None
 
     def relation(self, model: str) -> Relation:
         try:

@@ -1,5 +1,10 @@
 """Raw suites: one pair per extract object, on `raw.<family>_<object>`, before dbt runs.
 
+Scope (`SuiteInputs.rows_since`): a daily run validates its own rows: the rules on single rows
+and single records see only the rows it loaded (files never change once loaded); the rules on the
+whole table (row count against the manifest, the share of current records breaking a rule) see
+the whole table. A full run validates every row.
+
 Blocking (ERROR, stops dbt and everything after it) only for what makes a whole table
 untrustworthy:
 - every required column of the contract is present on every row (every version);
@@ -24,8 +29,10 @@ the build goes on and the marts treat the record as the metrics spec says:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from fractions import Fraction
 from functools import partial
+from typing import Any
 
 from orchestration.ingestion.contract import OBJECTS, ExtractObject
 from orchestration.quality import expectations as gxe
@@ -53,11 +60,26 @@ def _key_columns(obj: ExtractObject) -> list[str]:
     return [obj.id_column, *_LINEAGE_KEYS]
 
 
-def _required_not_null(obj: ExtractObject) -> list[gxe.Expectation]:
+def _loaded_since(when: datetime | None) -> str:
+    """SQL: the rows loaded at or after `when` (every row when None)."""
+    return f"_loaded_at >= {literal(when.isoformat(sep=' '))}" if when else "true"
+
+
+def _row_scope(inputs: SuiteInputs) -> dict[str, Any]:
+    """GX's own row filter for a column expectation: the rows of this run in a daily run."""
+    if inputs.rows_since is None:
+        return {}
+    from great_expectations.expectations.row_conditions import Column  # GX loads at run time only
+
+    return {"row_condition": Column("_loaded_at") >= inputs.rows_since}
+
+
+def _required_not_null(obj: ExtractObject, inputs: SuiteInputs) -> list[gxe.Expectation]:
     return [
         gxe.ExpectColumnValuesToNotBeNull(
             column=column.name,
             description=f"{obj.api_name}.{column.api_name} is present (a required column of the contract)",
+            **_row_scope(inputs),
         )
         for column in obj.required_columns
     ]
@@ -74,17 +96,25 @@ def _rows_match_manifest(obj: ExtractObject, inputs: SuiteInputs) -> gxe.Expecta
     )
 
 
-def _current(obj: ExtractObject) -> str:
+def _current(obj: ExtractObject, touched_since: datetime | None = None) -> str:
+    """The current records; with `touched_since`, only those of the Ids with a row loaded since
+    then (the newest-version window then reads only those Ids' versions)."""
     has_is_deleted = any(c.name == "is_deleted" for c in obj.columns)
-    return current_records(BATCH, obj.id_column, has_is_deleted)
+    versions = BATCH
+    if touched_since is not None:
+        key = obj.id_column
+        versions = (
+            f"(select * from {BATCH} as versions where {key} in "
+            f"(select {key} from {BATCH} as loaded where {_loaded_since(touched_since)}))"
+        )
+    return current_records(versions, obj.id_column, has_is_deleted)
 
 
 def _known_user(column: str) -> str:
     return f"not exists (select 1 from raw.salesforce_user as known_user where known_user.id = {column})"
 
 
-def _opportunity_rules(obj: ExtractObject) -> list[RecordRule]:
-    current = _current(obj)
+def _opportunity_rules(obj: ExtractObject, current: str) -> list[RecordRule]:
     account = next(o for o in OBJECTS if o.api_name == "Account")
     accounts = current_records(f"raw.{account.raw_table}", "id", has_is_deleted=True)
     return [
@@ -107,8 +137,7 @@ def _opportunity_rules(obj: ExtractObject) -> list[RecordRule]:
     ]
 
 
-def _quota_rules(obj: ExtractObject) -> list[RecordRule]:
-    current = _current(obj)
+def _quota_rules(obj: ExtractObject, current: str) -> list[RecordRule]:
     return [
         RecordRule(
             "ForecastingQuota.QuotaAmount >= 0 (current records): attainment divides by it",
@@ -125,8 +154,10 @@ def _quota_rules(obj: ExtractObject) -> list[RecordRule]:
 _RECORD_RULES = {"Opportunity": _opportunity_rules, "ForecastingQuota": _quota_rules}
 
 
-def record_rules(obj: ExtractObject) -> list[RecordRule]:
-    return _RECORD_RULES.get(obj.api_name, lambda _: [])(obj)
+def record_rules(obj: ExtractObject, touched_since: datetime | None = None) -> list[RecordRule]:
+    """The rules on `obj`'s current records (those touched since `touched_since` when given)."""
+    rules = _RECORD_RULES.get(obj.api_name)
+    return rules(obj, _current(obj, touched_since)) if rules else []
 
 
 def _share_above_threshold(obj: ExtractObject, rule: RecordRule, threshold: float) -> gxe.Expectation:
@@ -153,18 +184,12 @@ def _blocking(obj: ExtractObject, inputs: SuiteInputs) -> SuiteSpec:
         name=f"{RAW}.{obj.raw_table}.{Severity.BLOCKING.value}",
         batch_query=_batch(obj),
         expectations=[
-            *_required_not_null(obj),
+            *_required_not_null(obj, inputs),
             _rows_match_manifest(obj, inputs),
             *(_share_above_threshold(obj, rule, threshold) for rule in record_rules(obj)),
         ],
         key_columns=_key_columns(obj),
     )
-
-
-def _this_run(inputs: SuiteInputs) -> str:
-    """The rows of the files loaded in this run (all rows when the run's start is unknown):
-    files never change once landed, so earlier files need no second look."""
-    return f"_loaded_at >= {literal(inputs.since.isoformat(sep=' '))}" if inputs.since else "true"
 
 
 def _one_row_per_version(obj: ExtractObject, inputs: SuiteInputs) -> gxe.Expectation:
@@ -178,7 +203,7 @@ def _one_row_per_version(obj: ExtractObject, inputs: SuiteInputs) -> gxe.Expecta
         unexpected_rows_query=(
             f"select {key}, _source_file, {version}, count(*) as copies, "
             "min(_source_line) as first_line, max(_source_line) as last_line "
-            f"from {BATCH} as loaded where {_this_run(inputs)} "
+            f"from {BATCH} as loaded where {_loaded_since(inputs.rows_since)} "
             f"group by {key}, _source_file, {version} having count(*) > 1"
         ),
         description=(
@@ -195,7 +220,7 @@ def _load_size(obj: ExtractObject, inputs: SuiteInputs) -> gxe.Expectation:
     bound = int(before * growth) if before else None  # unknown, or a first load: no bound
     return gxe.UnexpectedRowsExpectation(
         unexpected_rows_query=(
-            f"select count(*) as rows_this_load from {BATCH} as loaded where {_this_run(inputs)} "
+            f"select count(*) as rows_this_load from {BATCH} as loaded where {_loaded_since(inputs.since)} "
             f"having count(*) > {bound if bound is not None else 'null'}"
         ),
         description=(
@@ -216,7 +241,7 @@ def _warnings(obj: ExtractObject, inputs: SuiteInputs) -> SuiteSpec:
                 gxe.UnexpectedRowsExpectation(
                     unexpected_rows_query=rule.bad_records, description=rule.description
                 )
-                for rule in record_rules(obj)
+                for rule in record_rules(obj, inputs.rows_since)
             ),
             _one_row_per_version(obj, inputs),
             _load_size(obj, inputs),
@@ -243,7 +268,7 @@ def raw_suites() -> list[SuiteDef]:
             ),
             warning=(
                 ("Current records' amounts and references; " if records else "")
-                + "one row per Id and version within each new file; rows loaded within bounds.",
+                + "one row per Id and version within each file; rows loaded within bounds.",
                 partial(_warnings, obj),
             ),
         )
