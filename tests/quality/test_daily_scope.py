@@ -19,9 +19,11 @@ from orchestration.ingestion.contract import OBJECTS
 from orchestration.ingestion.manifest import ManifestRow, ensure_raw_schema, insert_manifest_row
 from orchestration.jobs import daily_run_config, full_refresh_job
 from orchestration.quality.checks import NOT_REBUILT, quality_checks, quality_run_config, suite_asset_key
+from orchestration.quality.relations import dbt_relations
 from orchestration.quality.runner import run_suites
 from orchestration.quality.spec import Scope, Severity
 from orchestration.quality.suites.raw import raw_suites
+from orchestration.quality.suites.staging import staging_suites
 from orchestration.resources import WarehouseResource
 
 DAY_1 = datetime(2026, 3, 1, 6, 0)
@@ -219,3 +221,51 @@ def test_a_daily_run_checks_only_what_it_rebuilt_a_full_run_everything(two_loads
         for s in raw_suites()
         if s.table == OPPORTUNITY.raw_table
     )
+
+
+QUOTAS = "stg_salesforce__forecasting_quotas"
+
+
+@pytest.fixture
+def staging_two_loads(two_loads: Path) -> Path:
+    """A staging table of quotas: two from a file of day 1, two from a file of the run (day 2)."""
+    quotas = dbt_relations()[QUOTAS]
+    with duckdb.connect(str(two_loads)) as con:
+        con.execute(f"create schema if not exists {quotas.schema}")
+        con.execute(
+            f"create table {quotas} (quota_id varchar, owner_id varchar, quota_amount double, "
+            "start_date date, period_type varchar, source_file varchar)"
+        )
+        rows = [
+            ("0Q1", "005U", 100.0, "2026-03-01", "month", "Quota/q_1.csv"),
+            ("0Q2", "005U", 100.0, "2026-04-01", "week", "Quota/q_1.csv"),  # unknown period type
+            ("0Q3", None, 100.0, "2026-05-01", "month", "Quota/q_2.csv"),  # owner missing
+            ("0Q4", "005U", 100.0, "2026-06-01", "year", "Quota/q_2.csv"),  # unknown period type
+        ]
+        con.executemany(f"insert into {quotas} values (?, ?, ?, ?, ?, ?)", rows)
+        for file, at in (("Quota/q_1.csv", DAY_1), ("Quota/q_2.csv", DAY_2)):
+            row = ManifestRow(file, "forecasting_quota", file, file, 1, at, 2, 2, 0, "loaded", None, at)
+            insert_manifest_row(con, row)
+    return two_loads
+
+
+def _staging(warehouse: Path, scope: Scope) -> dict[Severity, dict[str, object]]:
+    suites = staging_suites({QUOTAS})
+    outcomes = run_suites(warehouse, suites, since=RUN_STARTED, scope=scope, build_docs=False)
+    assert all(o.error is None for o in outcomes), [o.error for o in outcomes]
+    return {o.suite.severity: {f.rule: f for f in o.findings} for o in outcomes}
+
+
+def _quota_ids(finding) -> set[str]:
+    return {sample["quota_id"] for sample in finding.samples}
+
+
+def test_staging_rows_of_this_runs_files_in_a_daily_run_every_row_in_a_full_run(staging_two_loads):
+    new, full = _staging(staging_two_loads, Scope.NEW), _staging(staging_two_loads, Scope.ALL)
+    owner = _finding(new[Severity.BLOCKING], "owner_id is set")
+    assert (owner.unexpected_count, owner.element_count, _quota_ids(owner)) == (1, 2, {"0Q3"})
+    assert _quota_ids(_finding(new[Severity.WARNING], "ForecastingQuota.PeriodType")) == {"0Q4"}
+    # At most one row per raw row: the run's 2 staging rows against the 2 raw rows it loaded.
+    assert _finding(new[Severity.WARNING], "at most one row per raw row (2)").passed
+    assert _quota_ids(_finding(full[Severity.WARNING], "ForecastingQuota.PeriodType")) == {"0Q2", "0Q4"}
+    assert _finding(full[Severity.WARNING], "at most one row per raw row (4)").passed

@@ -5,6 +5,9 @@ records the marts are built from. The table, narrowed to the columns the two sui
 with its references resolved (left joins), is read once into a DuckDB temp table that both
 suites validate, then dropped.
 
+Scope (`SuiteInputs.rows_since`): in a daily run, the rows whose current version came from a file
+this run loaded (the records it added or changed); a full run, every row.
+
 Blocking (ERROR): the record key and the contract's required fields are set. (The key's
 uniqueness holds by construction and is dbt's `unique` test: see `_blocking`.)
 Warnings (WARN): values known to the seeds (stages, lead statuses, activity types), booleans
@@ -31,7 +34,7 @@ from orchestration.quality.spec import (
     TempTable,
     suite_pair,
 )
-from orchestration.quality.sql import BATCH
+from orchestration.quality.sql import BATCH, literal
 
 MINUTES_PER_DAY = 24 * 60
 SECONDS_PER_DAY = MINUTES_PER_DAY * 60
@@ -398,6 +401,11 @@ def _temp_table(model: StagingModel, inputs: SuiteInputs) -> TempTable:
     select = (
         f"select {', '.join(columns)} from {_relation(inputs, model.model)} as checked " + " ".join(joins)
     ).strip()
+    if inputs.rows_since is not None:  # the rows of the files this run loaded
+        select += (
+            " where checked.source_file in (select source_file from raw.load_manifest "
+            f"where status = 'loaded' and loaded_at >= {literal(inputs.rows_since.isoformat(sep=' '))})"
+        )
     return TempTable(name=f"quality_{model.model}", select=select)
 
 
@@ -426,7 +434,9 @@ def _blocking(model: StagingModel, inputs: SuiteInputs) -> SuiteSpec:
 
 
 def _warnings(model: StagingModel, inputs: SuiteInputs) -> SuiteSpec:
-    raw_rows = inputs.history[model.object_name].rows_loaded
+    history = inputs.history[model.object_name]
+    # The rows checked (every row, or those of this run's files) against the raw rows behind them.
+    raw_rows = history.rows_loaded if inputs.rows_since is None else history.rows_this_load or 0
     expectations = [
         *model.rules(inputs),
         *(_lookup_expectation(lookup) for lookup in model.lookups),
