@@ -86,20 +86,27 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _shown(argv: list[str]) -> str:
+    """A command's first words, programs without their folders: `python3.11 dbt build ...`."""
+    return " ".join(Path(p).name if i < 2 else p for i, p in enumerate(argv[:4]))
+
+
 def _command(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
             parts = [p.decode(errors="replace") for p in cmdline.read().split(b"\0") if p]
     except OSError:
         return "?"
-    return " ".join(Path(p).name if i < 2 else p for i, p in enumerate(parts[:4]))
+    return _shown(parts)
 
 
 class _Watcher:
     def __init__(self, root: int) -> None:
         self.root = root
         self.samples: list[Sample] = []
-        self.peaks: dict[int, ProcessPeak] = {}
+        # By pid and program: a child seen between its fork and its exec still shows its
+        # parent's program and memory, which must not count as the new program's.
+        self.peaks: dict[tuple[int, str], ProcessPeak] = {}
 
     def look(self) -> None:
         at = time.time()
@@ -114,9 +121,10 @@ class _Watcher:
                 root_rss = rss
             else:
                 children_rss += rss
-            known = self.peaks.get(pid)
+            key = (pid, _command(pid))
+            known = self.peaks.get(key)
             if known is None:
-                self.peaks[pid] = ProcessPeak(pid, _command(pid), hwm)
+                self.peaks[key] = ProcessPeak(pid, key[1], hwm)
             elif hwm > known.peak_rss_mb:
                 known.peak_rss_mb = hwm
         self.samples.append(Sample(at, cpu, root_rss, children_rss))
@@ -137,7 +145,13 @@ def run_measured(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> 
             time.sleep(SAMPLE_SECONDS)
         wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    root = watcher.peaks.pop(process.pid, ProcessPeak(process.pid, _command(process.pid), 0.0))
+    root_command = _shown(argv)
+    root = watcher.peaks.pop((process.pid, root_command), ProcessPeak(process.pid, root_command, 0.0))
+    children = [
+        peak
+        for (pid, command), peak in watcher.peaks.items()
+        if pid != process.pid and command not in (root_command, "", "?")  # not yet exec'd, or gone
+    ]
     return MeasuredRun(
         argv=argv,
         returncode=process.returncode,
@@ -145,7 +159,7 @@ def run_measured(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> 
         wall_s=wall,
         cpu_s=usage.ru_utime + usage.ru_stime,
         root=root,
-        children=sorted(watcher.peaks.values(), key=lambda p: -p.peak_rss_mb),
+        children=sorted(children, key=lambda p: -p.peak_rss_mb),
         samples=watcher.samples,
         log=log,
     )
