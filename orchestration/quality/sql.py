@@ -7,11 +7,17 @@ it as `(select * from {batch}) as <name>`, which is valid either way.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 BATCH = "(select * from {batch})"
 
 
 def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def timestamp_literal(when: datetime) -> str:
+    return literal(when.isoformat(sep=" "))
 
 
 def newest_version(relation: str, key: str) -> str:

@@ -18,7 +18,7 @@ the build goes on and the marts treat the record as the metrics spec says:
 - record rules on the current records: Opportunity Amount >= 0, owner a known User, account an
   existing Account; ForecastingQuota QuotaAmount >= 0, owner a known User (an orphan quota keeps
   its row in kpi_quota_attainment with team null; a negative amount is taken as it is);
-- within a file of this run, one row per Id and version: two rows of one Id with the same
+- within a file (of this run, in a daily run), one row per Id and version: two rows of one Id with the same
   SystemModstamp and LastModifiedDate, the one case where the newest-version rule falls back on
   the line order (several versions of an Id in one file are valid);
 - the rows this load added are within bounds of the previous load (raw.load_manifest history):
@@ -37,7 +37,7 @@ from typing import Any
 from orchestration.ingestion.contract import OBJECTS, ExtractObject
 from orchestration.quality import expectations as gxe
 from orchestration.quality.spec import RAW, Severity, SuiteDef, SuiteInputs, SuiteSpec, suite_pair
-from orchestration.quality.sql import BATCH, current_records, literal
+from orchestration.quality.sql import BATCH, current_records, timestamp_literal
 
 _LINEAGE_KEYS = ["_source_file", "_source_line"]
 _LINEAGE = "id, _source_file, _source_line"
@@ -62,7 +62,7 @@ def _key_columns(obj: ExtractObject) -> list[str]:
 
 def _loaded_since(when: datetime | None) -> str:
     """SQL: the rows loaded at or after `when` (every row when None)."""
-    return f"_loaded_at >= {literal(when.isoformat(sep=' '))}" if when else "true"
+    return f"_loaded_at >= {timestamp_literal(when)}" if when else "true"
 
 
 def _row_scope(inputs: SuiteInputs) -> dict[str, Any]:

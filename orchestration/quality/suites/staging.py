@@ -34,7 +34,7 @@ from orchestration.quality.spec import (
     TempTable,
     suite_pair,
 )
-from orchestration.quality.sql import BATCH, literal
+from orchestration.quality.sql import BATCH, timestamp_literal
 
 MINUTES_PER_DAY = 24 * 60
 SECONDS_PER_DAY = MINUTES_PER_DAY * 60
@@ -404,7 +404,7 @@ def _temp_table(model: StagingModel, inputs: SuiteInputs) -> TempTable:
     if inputs.rows_since is not None:  # the rows of the files this run loaded
         select += (
             " where checked.source_file in (select source_file from raw.load_manifest "
-            f"where status = 'loaded' and loaded_at >= {literal(inputs.rows_since.isoformat(sep=' '))})"
+            f"where status = 'loaded' and loaded_at >= {timestamp_literal(inputs.rows_since)})"
         )
     return TempTable(name=f"quality_{model.model}", select=select)
 
