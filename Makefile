@@ -15,7 +15,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 DBT := $(BIN)/dbt --no-use-colors
 DBT_DIRS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: benchmark quality-bench install lock manifest run daily ui dashboard browser test soak lint lint-sql hooks format dbt-build demo-data docs clean
+.PHONY: benchmark quality-bench install install-spark test-spark lock manifest run daily ui dashboard browser test soak lint lint-sql hooks format dbt-build demo-data docs clean
 
 # Every package comes from requirements.lock (all pinned, with hashes; `make lock` writes it from
 # pyproject.toml), then the project itself without dependencies. Reinstalls when either file
@@ -131,6 +131,20 @@ BENCH_SIZE ?= demo
 BENCH_ARGS ?=
 benchmark: manifest
 	$(BIN)/python -m benchmarks --size $(BENCH_SIZE) $(BENCH_ARGS)
+
+# The same models on a local Spark session (docs/engines.md): dbt-spark and PySpark (~450 MB) from
+# requirements-spark.lock (`make lock` writes it beside requirements.lock), kept out of `make install`.
+install-spark: $(VENV)/.installed-spark
+
+$(VENV)/.installed-spark: $(VENV)/.installed requirements-spark.lock
+	$(BIN)/pip install --quiet -r requirements-spark.lock
+	$(BIN)/pip check
+	touch $@
+
+# Every kpi_* mart built on a local Spark session against DuckDB's (tests/engines/test_spark_marts.py).
+# Separate from `make test`: Spark's start-up and its build on 2 cores take minutes.
+test-spark: manifest install-spark
+	SALES_TEST_SPARK=1 $(BIN)/python -m pytest -q tests/engines/test_spark_marts.py
 
 # Validation time as a share of the full build, measured in one run (demo size).
 quality-bench: manifest
