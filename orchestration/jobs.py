@@ -2,10 +2,13 @@
 
 - `full_refresh`: load every new landing file of every object into raw, then dbt build seeds,
   staging, intermediate, facts and kpi with `--full-refresh`.
-- `daily`: the same path without `--full-refresh` (incremental models stay incremental): new
-  files in, then everything that depends on raw rebuilt, seeds included (they are edited by
-  hand). The daily schedule runs it whole; the landing sensor runs the subset of it that
-  depends on the objects that received files.
+- `daily`: the same path without `--full-refresh`: new files in, then dbt builds only the models
+  downstream of a raw table that received rows since they were last built (the dbt step
+  passes the others as `--exclude`, `transformation/daily_selection.py`), and the incremental
+  models among them re-select only the periods those rows can change
+  (`macros/incremental_changes.sql`). Seeds lead from no raw table: after editing a seed (or a
+  model), run `full_refresh`. The daily schedule runs it whole; the landing sensor runs the
+  subset of it that depends on the objects that received files.
 
 Both run in-process: steps share one process, so small runs skip the multiprocess start-up
 cost. Across runs, the writer pool (limit 1, `dagster.yaml`) lets one writer step at a time

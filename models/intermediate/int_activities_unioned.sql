@@ -2,6 +2,17 @@
 -- activity counted once (a Task/Event named by an activity-log row's crm_activity_id is
 -- dropped, the log row kept), with its start, its label for the seed activity_categories
 -- and its minutes (docs/kpi-reference.md, activity time allocation).
+
+-- Incremental: re-selects whole periods / records a new raw row can change
+-- (macros/incremental_changes.sql); the full_refresh job rebuilds it whole.
+{{ config(**incremental_config(
+    chain='activities',
+    unique_key=none,
+    changed="activity_periods_changed('week')",
+    partitioned=false,
+    delete_expression="week_start('started_at')"
+)) }}
+
 with
 
 activity_log as (
@@ -179,6 +190,9 @@ final as (
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id
     from unioned
+    {%- if is_incremental() %}
+    where {{ week_start('started_at') }} in ({{ activity_periods_changed('week') }})
+    {%- endif %}
 
 )
 

@@ -2,6 +2,16 @@
 -- NewValue of its LeadHistory rows with Field = 'Status' (metrics spec, Funnel leakage), with the
 -- funnel stage the seed maps the status to and the earliest time the lead is known to have
 -- entered it.
+
+-- Incremental: re-selects whole periods / records a new raw row can change
+-- (macros/incremental_changes.sql); the full_refresh job rebuilds it whole.
+{{ config(**incremental_config(
+    chain='lead_statuses',
+    unique_key='lead_id',
+    changed="leads_changed(through_conversions=false)",
+    partitioned=false
+)) }}
+
 with
 
 leads as (
@@ -11,6 +21,9 @@ leads as (
         status,
         created_at
     from {{ ref('stg_salesforce__leads') }}
+    {%- if is_incremental() %}
+    where lead_id in ({{ leads_changed(through_conversions=false) }})
+    {%- endif %}
 
 ),
 
@@ -24,6 +37,9 @@ lead_histories as (
         new_value,
         created_at
     from {{ ref('stg_salesforce__lead_histories') }}
+    {%- if is_incremental() %}
+    where lead_id in ({{ leads_changed(through_conversions=false) }})
+    {%- endif %}
 
 ),
 

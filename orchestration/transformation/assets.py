@@ -7,15 +7,18 @@ graph reads landing -> raw -> staging -> intermediate -> facts -> kpi.
 
 # No `from __future__ import annotations`: Dagster reads the step's parameter annotations
 # (context, resources, config) at definition time.
+import json
 import shutil
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from pydantic import Field
 
-from orchestration.resources import WAREHOUSE_WRITER_POOL, retry_on_lock
+from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource, retry_on_lock
+from orchestration.transformation import daily_selection
 from orchestration.transformation.project import dbt_project
 
 SEEDS_GROUP = "seeds"
@@ -66,8 +69,42 @@ class DbtBuildConfig(dg.Config):
     )
 
 
-def dbt_build_args(config: DbtBuildConfig) -> list[str]:
-    return ["build", *(["--full-refresh"] if config.full_refresh else [])]
+def dbt_build_args(config: DbtBuildConfig, exclude: list[str] | None = None) -> list[str]:
+    return [
+        "build",
+        *(["--full-refresh"] if config.full_refresh else []),
+        *(["--exclude", " ".join(exclude)] if exclude else []),
+    ]
+
+
+@cache
+def _manifest() -> dict[str, Any]:
+    return json.loads(dbt_project().manifest_path.read_text())
+
+
+def _unchanged_outputs(context: dg.AssetExecutionContext, models: list[str]) -> Iterator[dg.Output]:
+    """An output for each selected model a daily build left out: its table is current (nothing
+    it reads received rows), and the steps after dbt (checks, publish) run only on outputs."""
+    by_name = {
+        node["name"]: node
+        for node in _manifest()["nodes"].values()
+        if node["resource_type"] in ("model", "seed")
+    }
+    for name in models:  # in dependency order, as Dagster wants a multi-asset's outputs
+        key = translator.get_asset_key(by_name[name])
+        if key in context.selected_asset_keys:
+            yield dg.Output(
+                None,
+                output_name=context.assets_def.get_output_name_for_asset_key(key),
+                metadata={"dbt": "not rebuilt: no raw table it reads received rows"},
+            )
+
+
+def _built_models(invocation: Any) -> set[str]:
+    results = invocation.get_artifact("run_results.json")["results"]
+    return {
+        r["unique_id"] for r in results if r["unique_id"].startswith("model.") and r["status"] == "success"
+    }
 
 
 def dbt_failure_reason(invocation: Any) -> str:
@@ -87,18 +124,42 @@ def dbt_failure_reason(invocation: Any) -> str:
     pool=WAREHOUSE_WRITER_POOL,
 )
 def dbt_warehouse_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    config: DbtBuildConfig,
+    warehouse: WarehouseResource,
 ) -> Iterator[Any]:
     """`dbt build` of the selected seeds and models, with their tests as asset checks.
+
+    Without --full-refresh (the daily job, the landing sensor's runs), only the models downstream
+    of a raw table that received rows since they were last built (`daily_selection`); their
+    incremental models re-select only the periods those rows can change.
 
     A DuckDB lock held outside Dagster is retried with backoff (`retry_on_lock`); any other dbt
     failure (a failed test, a SQL error) fails the step at once, dbt's first error message first.
     """
+    manifest = _manifest()
+    relations = daily_selection.source_relations(manifest)
+    with retry_on_lock(context), warehouse.connect() as con:  # closed before dbt opens the file
+        loads = daily_selection.newest_loads(con, relations.values())
+        built = daily_selection.recorded_builds(con)
+    unchanged: list[str] = []
+    if not config.full_refresh:
+        changed = daily_selection.changed_sources(relations, loads, built)
+        unchanged = daily_selection.unaffected_models(manifest, changed)
+        context.log.info(
+            f"dbt build downstream of {len(changed)} raw table(s) with new rows; "
+            f"{len(unchanged)} model(s) and seed(s) unchanged, not rebuilt"
+        )
+    yield from _unchanged_outputs(context, unchanged)
     with retry_on_lock(context):
-        invocation = dbt.cli(dbt_build_args(config), context=context, raise_on_error=False)
+        invocation = dbt.cli(dbt_build_args(config, unchanged), context=context, raise_on_error=False)
         yield from invocation.stream()
         error = invocation.get_error()
         if error is None:
+            recordable = daily_selection.fully_built_sources(manifest, _built_models(invocation))
+            with warehouse.connect() as con:
+                daily_selection.record_builds(con, {relations[s]: loads[relations[s]] for s in recordable})
             # Each invocation writes its own target/<step>-<run> folder (manifest, compiled SQL,
             # logs: megabytes per run); keep it only when the build failed (its dbt.log is cited).
             shutil.rmtree(invocation.target_path, ignore_errors=True)

@@ -1,5 +1,14 @@
 -- One row per activity (activity log + Task + Event, each counted once), with its
 -- time-allocation category from the seed activity_categories and its week.
+
+-- Incremental: re-selects whole periods / records a new raw row can change
+-- (macros/incremental_changes.sql); the full_refresh job rebuilds it whole.
+{{ config(**incremental_config(
+    chain='activities',
+    unique_key='week_start',
+    changed="activity_periods_changed('week')"
+)) }}
+
 with
 
 activities as (
@@ -15,6 +24,9 @@ activities as (
         account_id,
         opportunity_id
     from {{ ref('int_activities_unioned') }}
+    {%- if is_incremental() %}
+    where {{ week_start('started_at') }} in ({{ activity_periods_changed('week') }})
+    {%- endif %}
 
 ),
 

@@ -1,5 +1,15 @@
 -- One row per lead (deleted leads already gone in staging) with its funnel cohort, the funnel
 -- stages it reached (metrics spec, Funnel leakage) and when it reached them.
+
+-- Incremental: re-selects whole periods / records a new raw row can change
+-- (macros/incremental_changes.sql); the full_refresh job rebuilds it whole.
+{{ config(**incremental_config(
+    chain='leads',
+    unique_key='lead_id',
+    changed="leads_changed(through_conversions=true)",
+    partitioned=false
+)) }}
+
 with
 
 leads as (
@@ -14,6 +24,9 @@ leads as (
         converted_opportunity_id,
         created_at
     from {{ ref('stg_salesforce__leads') }}
+    {%- if is_incremental() %}
+    where lead_id in ({{ leads_changed(through_conversions=true) }})
+    {%- endif %}
 
 ),
 
@@ -24,6 +37,9 @@ lead_statuses as (
         funnel_stage,
         first_entered_at
     from {{ ref('int_lead_statuses_collected') }}
+    {%- if is_incremental() %}
+    where lead_id in ({{ leads_changed(through_conversions=true) }})
+    {%- endif %}
 
 ),
 

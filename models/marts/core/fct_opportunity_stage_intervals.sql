@@ -1,6 +1,16 @@
 -- One row per stage interval of an opportunity: a run of consecutive OpportunityHistory rows
 -- (by CreatedDate, ties by history Id) with the same StageName, entered at the run's first row
 -- and exited at the next run's first row (metrics spec, Stage durations).
+
+-- Incremental: re-selects whole periods / records a new raw row can change
+-- (macros/incremental_changes.sql); the full_refresh job rebuilds it whole.
+{{ config(**incremental_config(
+    chain='stage_intervals',
+    unique_key='opportunity_id',
+    changed="opportunities_changed()",
+    partitioned=false
+)) }}
+
 with
 
 opportunity_histories as (
@@ -11,6 +21,9 @@ opportunity_histories as (
         stage_name,
         created_at
     from {{ ref('stg_salesforce__opportunity_histories') }}
+    {%- if is_incremental() %}
+    where opportunity_id in ({{ opportunities_changed() }})
+    {%- endif %}
 
 ),
 

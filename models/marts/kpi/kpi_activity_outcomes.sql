@@ -3,6 +3,15 @@
 -- quarter (won/lost counts and amounts, win rates as kpi_win_rate defines them). One row per
 -- rep and quarter with any activity or any closed (won or lost) opportunity.
 
+-- Incremental: re-selects whole periods / records a new raw row can change
+-- (macros/incremental_changes.sql); the full_refresh job rebuilds it whole.
+{{ config(**incremental_config(
+    chain='activities',
+    unique_key='quarter_start',
+    changed="activity_outcome_quarters_changed()"
+)) }}
+
+
 {%- set categories = activity_categories() %}
 
 with
@@ -16,6 +25,9 @@ activities as (
         is_selling,
         minutes
     from {{ ref('fct_activities') }}
+    {%- if is_incremental() %}
+    where quarter_start in ({{ activity_outcome_quarters_changed() }})
+    {%- endif %}
 
 ),
 
@@ -30,6 +42,9 @@ closed_rep_months as (
         won_amount,
         lost_amount
     from {{ ref('int_closed_deals_summed_by_rep_month') }}
+    {%- if is_incremental() %}
+    where cast({{ dbt.date_trunc('quarter', 'month_start') }} as date) in ({{ activity_outcome_quarters_changed() }})
+    {%- endif %}
 
 ),
 

@@ -2,6 +2,15 @@
 -- (docs/kpi-reference.md, activity time allocation). One row per week and rep with at least
 -- one activity (a week whose activities all have 0 minutes is a row with total 0).
 
+-- Incremental: re-selects whole periods / records a new raw row can change
+-- (macros/incremental_changes.sql); the full_refresh job rebuilds it whole.
+{{ config(**incremental_config(
+    chain='activities',
+    unique_key='week_start',
+    changed="activity_periods_changed('week')"
+)) }}
+
+
 {%- set categories = activity_categories() %}
 
 with
@@ -15,6 +24,9 @@ activities as (
         is_selling,
         minutes
     from {{ ref('fct_activities') }}
+    {%- if is_incremental() %}
+    where week_start in ({{ activity_periods_changed('week') }})
+    {%- endif %}
 
 ),
 

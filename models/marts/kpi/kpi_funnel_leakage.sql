@@ -1,5 +1,14 @@
 -- One row per lead cohort month x lead source x funnel step with at least one lead entering
 -- the step (metrics spec, Funnel leakage).
+
+-- Incremental: re-selects whole periods / records a new raw row can change
+-- (macros/incremental_changes.sql); the full_refresh job rebuilds it whole.
+{{ config(**incremental_config(
+    chain='leads',
+    unique_key='cohort_month',
+    changed="cohort_months_changed()"
+)) }}
+
 with
 
 leads as (
@@ -13,6 +22,9 @@ leads as (
         has_reached_opportunity,
         has_reached_won
     from {{ ref('fct_leads') }}
+    {%- if is_incremental() %}
+    where cohort_month in ({{ cohort_months_changed() }})
+    {%- endif %}
 
 ),
 

@@ -1,5 +1,14 @@
 -- One row per quarter x opportunity stage with at least one interval in that stage exited in
 -- the quarter (metrics spec, Stage durations).
+
+-- Incremental: re-selects whole periods / records a new raw row can change
+-- (macros/incremental_changes.sql); the full_refresh job rebuilds it whole.
+{{ config(**incremental_config(
+    chain='stage_intervals',
+    unique_key='quarter_start',
+    changed="stage_exit_quarters_changed()"
+)) }}
+
 with
 
 stage_intervals as (
@@ -13,6 +22,9 @@ stage_intervals as (
     from {{ ref('fct_opportunity_stage_intervals') }}
     -- Still-open intervals have no exit and are in no figure.
     where exited_at is not null
+    {%- if is_incremental() %}
+        and exit_quarter_start in ({{ stage_exit_quarters_changed() }})
+    {%- endif %}
 
 ),
 
