@@ -9,6 +9,12 @@ checks, `dbt build` (models, seeds and dbt's own tests), the staging and mart ch
 publish step (the serving file BI reads). The shares are the time of the three quality steps,
 and of the publish step, over the run's wall time, all measured in this run.
 Prints the step times, the share, the GX validation time proper and this process's peak memory.
+
+With `--daily`, then writes the next day's drop (the demo generator's, into a hard-linked copy
+of the landing folder) and runs the daily job on two copies of the built warehouse, the same new
+files each: once with the checks' daily scope (`new`: the rows loaded, the tables rebuilt) and
+once validating everything (`all`, what a daily run did before), and prints each run's check
+steps against its wall time.
 """
 
 from __future__ import annotations
@@ -55,7 +61,48 @@ def _suite_seconds(result) -> dict[str, float]:
     return seconds
 
 
-def run(activity_rows: int, workdir: Path, landing: Path | None) -> int:
+def _daily_runs(workdir: Path, landing: Path, warehouse: Path) -> None:
+    """The daily job after one next-day drop, with the checks scoped `new` and `all`."""
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+    from orchestration.demo.next_day import generate_next_day
+    from orchestration.jobs import DAILY_JOB, daily_run_config
+
+    daily_landing = workdir / "landing_daily"
+    shutil.rmtree(daily_landing, ignore_errors=True)
+    shutil.copytree(landing, daily_landing, copy_function=os.link)  # same files, same mtimes
+    generate_next_day(daily_landing, progress=False)
+    os.environ["SALES_LANDING_DIR"] = str(daily_landing)
+    print()
+    print("daily run after one next-day drop (same files, copies of the built warehouse):")
+    for scope in ("new", "all"):
+        copy = workdir / f"daily_{scope}.duckdb"
+        shutil.copy2(warehouse, copy)
+        os.environ["SALES_WAREHOUSE_PATH"] = str(copy)
+        os.environ["SALES_SERVING_PATH"] = str(workdir / f"serving_{scope}" / "warehouse.duckdb")
+        config = daily_run_config()
+        for step in config["ops"].values():
+            if "scope" in step["config"]:
+                step["config"]["scope"] = scope
+        job = build_definitions().resolve_job_def(DAILY_JOB)  # resources from the variables above
+        with dg.DagsterInstance.ephemeral() as instance:
+            started = time.perf_counter()
+            result = job.execute_in_process(run_config=config, instance=instance, raise_on_error=False)
+            total = time.perf_counter() - started
+            steps = _step_seconds(instance, result.run_id)
+        quality = {k: v for k, v in sorted(steps.items()) if k.startswith(_QUALITY_STEP_PREFIX)}
+        checks = sum(quality.values())
+        evaluated = len(result.get_asset_check_evaluations())
+        print(
+            f"  scope {scope:<4} succeeded {str(result.success):<5} wall {total:>7.1f} s  "
+            f"checks {checks:>6.1f} s = {checks / total:.1%}  ({evaluated} checks evaluated; "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in quality.items())
+            + ")"
+        )
+
+
+def run(activity_rows: int, workdir: Path, landing: Path | None, daily: bool = False) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     if landing is None:
         landing = workdir / "landing"
@@ -127,6 +174,8 @@ def run(activity_rows: int, workdir: Path, landing: Path | None) -> int:
         f"peak RSS                 {peak_mb:>11.0f} MB  (this process; dbt subprocess {children_mb:.0f} MB)"
     )
     print(f"Data Docs                {workdir / 'quality' / 'data_docs' / 'index.html'}")
+    if daily and result.success:
+        _daily_runs(workdir, landing, warehouse)
     return 0 if result.success else 1
 
 
@@ -135,9 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=_size, default=DEMO_ACTIVITY_ROWS, help="'demo' or activity rows")
     parser.add_argument("--landing", type=Path, help="an existing landing folder (else one is generated)")
     parser.add_argument("--workdir", type=Path, help="where the warehouse goes (default: a temp folder)")
+    parser.add_argument("--daily", action="store_true", help="then a daily run's checks: scope new vs all")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="quality_bench_"))
-    return run(args.size, workdir, args.landing)
+    return run(args.size, workdir, args.landing, daily=args.daily)
 
 
 if __name__ == "__main__":
