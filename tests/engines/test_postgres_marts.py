@@ -8,8 +8,8 @@ tests), and every kpi_* mart is compared with DuckDB's (orchestration/engines/co
 from __future__ import annotations
 
 import pytest
+from engine_checks import assert_build_passed, assert_every_kpi_mart_identical
 
-from orchestration import config
 from orchestration.engines.compare import compare_with_postgres, postgres_rows
 from orchestration.engines.dbt_command import run_dbt
 from orchestration.engines.handoff import handoff_to_postgres
@@ -33,16 +33,12 @@ def postgres_build(demo_warehouse, postgres_server, tmp_path_factory):
 
 def test_dbt_build_passes_every_model_and_test(postgres_build):
     _, _, output = postgres_build
-    assert "ERROR=0" in output and "WARN=0" in output, output[-2000:]
+    assert_build_passed(output)
 
 
 def test_every_kpi_mart_is_identical_to_duckdb(postgres_build):
     demo, server, _ = postgres_build
-    results = compare_with_postgres(demo.database, server)
-    # Every mart the project defines, not only those DuckDB happens to hold.
-    defined = sorted(path.stem for path in (config.PROJECT_ROOT / "models/marts/kpi").glob("kpi_*.sql"))
-    assert sorted(results) == defined
-    assert {mart: lines for mart, lines in results.items() if lines} == {}
+    defined = assert_every_kpi_mart_identical(compare_with_postgres(demo.database, server))
     # Identical and not vacuous: on the demo data every mart has rows on PostgreSQL.
     connection = server.connect()
     try:
