@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--next-day", action="store_true", help="write the next day's drop into --out")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier extract and its drops")
     parser.add_argument("--workers", type=int, default=1, help="processes building units (big sizes)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress bar (none either when stderr is not a terminal)"
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()

@@ -284,6 +284,7 @@ def generate_landing(
     `overwrite`, which deletes them first.
     With `workers` > 1, that many processes build the next units while the
     main process writes; the output does not depend on the number of workers.
+    `progress`: a progress bar on stderr when stderr is a terminal (never in a log).
     """
     out_dir = Path(out_dir)
     rows = DEMO_ACTIVITY_ROWS if activity_rows is None else int(activity_rows)
@@ -298,7 +299,10 @@ def generate_landing(
     sinks: dict[str, Sink] = {}
     activity_sinks = _ActivitySinks(out_dir)
     report = GenerationReport(out_dir=out_dir, as_of=params.AS_OF, seed=seed)
-    bar = tqdm(total=rows, unit="row", unit_scale=True, desc="activity log", disable=not progress)
+    # disable=None: tqdm draws the bar only on a terminal (no carriage-return line in a log).
+    bar = tqdm(
+        total=rows, unit="row", unit_scale=True, desc="activity log", disable=None if progress else True
+    )
     try:
         for prepared in _prepared_units(sizes, seed, workers):
             for name, table in prepared.tables.items():

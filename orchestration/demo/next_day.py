@@ -529,7 +529,8 @@ def generate_next_day(out_dir: Path, seed: int = 42, progress: bool = False) -> 
     """Write the next day's drop into the landing folder `out_dir` (new files only)."""
     root = Path(out_dir)
     drop = _start(root, seed)
-    with tqdm(total=4, desc=f"drop {drop.day.date}", disable=not progress) as steps:
+    # disable=None: a bar on a terminal only.
+    with tqdm(total=4, desc=f"drop {drop.day.date}", disable=None if progress else True) as steps:
         opps = state.read_object(root, "Opportunity", columns=_OPPORTUNITY_STATE)
         leads = state.read_object(root, "Lead", columns=_LEAD_STATE)
         lead_moves = _move_leads(drop, leads)

@@ -25,21 +25,16 @@ def published_build(serving_path: Path) -> tuple[str, Any, str | None] | None:
         return None
 
 
-def _run_seconds(events: list[Any]) -> float | None:
-    ends = ("RUN_START", "RUN_SUCCESS", "RUN_FAILURE")
-    stamps = [e.timestamp for e in events if e.event_type_value in ends]
-    return max(stamps) - min(stamps) if len(stamps) >= 2 else None
-
-
-def serving_summary(result: Any, serving_path: Path) -> str:
-    """Whether this run published (and what share of the run it took), or why the serving file is
-    as it was: BI must know whether it reads this run's numbers."""
+def serving_summary(result: Any, serving_path: Path, run_seconds: float | None = None) -> str:
+    """Whether this run published (and, given the run's duration `run_seconds`, what share of the
+    run it took), or why the serving file is as it was: BI must know whether it reads this run's
+    numbers."""
     published = [e for e in result.get_asset_materialization_events() if e.asset_key == SERVING_ASSET_KEY]
     current = published_build(serving_path)
     if published:
         metadata = published[0].materialization.metadata
         seconds = metadata["publish_seconds"].value
-        total = _run_seconds(result.all_events)
+        total = run_seconds
         share = f" ({seconds / total:.1%} of the run's {total:.0f} s)" if total else ""
         newest = f", data as of {current[2]}" if current and current[2] else ""
         return f"Published build {result.run_id} to {serving_path} in {seconds:.1f} s{share}{newest}."
