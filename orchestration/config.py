@@ -20,6 +20,10 @@ from typing import Any, TypeVar
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# Who answers for the project's Dagster assets (ingestion, dbt models and seeds, serving): the
+# UI's owner filter and the asset pages show it. A team, never a person's e-mail (no personal data).
+ASSET_OWNERS = ("team:sales-analytics",)
+
 DEFAULT_LANDING_DIR = PROJECT_ROOT / "data" / "landing"
 DEFAULT_WAREHOUSE_PATH = PROJECT_ROOT / "data" / "warehouse.duckdb"
 DEFAULT_SERVING_PATH = PROJECT_ROOT / "data" / "serving" / "warehouse.duckdb"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration import config
 from orchestration.ingestion.assets import raw_asset_key
 from orchestration.ingestion.contract import OBJECTS, ExtractObject
 
@@ -35,6 +36,7 @@ def landing_specs() -> list[dg.AssetSpec]:
         dg.AssetSpec(
             key=landing_asset_key(obj),
             group_name=LANDING_GROUP,
+            owners=list(config.ASSET_OWNERS),
             kinds={"file"},
             description=(
                 f"Extract files landed under `{landing_folder(obj)}/` of the landing folder "

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration import config
 from orchestration.ingestion.contract import OBJECTS, ExtractObject
 from orchestration.ingestion.loader import (
     FAILED,
@@ -63,6 +64,7 @@ def _build_ingestion_asset(obj: ExtractObject) -> dg.AssetsDefinition:
     @dg.asset(
         key=raw_asset_key(obj),
         group_name=RAW_GROUP,
+        owners=list(config.ASSET_OWNERS),
         kinds={"duckdb"},
         pool=WAREHOUSE_WRITER_POOL,
         description=(
@@ -86,6 +88,7 @@ def _build_ingestion_asset(obj: ExtractObject) -> dg.AssetsDefinition:
 @dg.asset(
     key=["raw", "unrecognised_files"],
     group_name=RAW_GROUP,
+    owners=list(config.ASSET_OWNERS),
     kinds={"duckdb"},
     pool=WAREHOUSE_WRITER_POOL,
     description=(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration import config
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource, retry_on_lock
 from orchestration.serving.publish import PUBLISHED_PREFIXES, publish
 from orchestration.transformation.assets import dbt_warehouse_models
@@ -31,6 +32,7 @@ _PUBLISHED_MARTS = sorted(
 @dg.asset(
     key=SERVING_ASSET_KEY,
     group_name=SERVING_GROUP,
+    owners=list(config.ASSET_OWNERS),
     kinds={"duckdb", "parquet"},
     deps=_PUBLISHED_MARTS,
     pool=WAREHOUSE_WRITER_POOL,

@@ -9,7 +9,7 @@ graph reads landing -> raw -> staging -> intermediate -> facts -> kpi.
 # (context, resources, config) at definition time.
 import json
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -17,9 +17,12 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from pydantic import Field
 
+from orchestration import config as project_config
+from orchestration.engines.targets import DUCKDB, dbt_target
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource, retry_on_lock
 from orchestration.transformation import daily_selection
 from orchestration.transformation.project import dbt_project
+from orchestration.transformation.row_counts import built_tables, row_count_observations
 
 SEEDS_GROUP = "seeds"
 FACTS_GROUP = "facts"  # models/marts/core: fct_*, dim_*, bridge_*
@@ -55,6 +58,10 @@ class LayerTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return layer_group(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        # A model's own `meta.dagster.owners` wins; else the project's owners, as every asset.
+        return super().get_owners(dbt_resource_props) or list(project_config.ASSET_OWNERS)
 
 
 translator = LayerTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -101,9 +108,16 @@ def _unchanged_outputs(context: dg.AssetExecutionContext, models: list[str]) -> 
 
 
 def _built_models(invocation: Any) -> set[str]:
+    return {uid for uid in _built_nodes(invocation) if uid.startswith("model.")}
+
+
+def _built_nodes(invocation: Any) -> set[str]:
+    """The models and seeds this invocation wrote (tests are not nodes that hold rows)."""
     results = invocation.get_artifact("run_results.json")["results"]
     return {
-        r["unique_id"] for r in results if r["unique_id"].startswith("model.") and r["status"] == "success"
+        r["unique_id"]
+        for r in results
+        if r["unique_id"].split(".")[0] in ("model", "seed") and r["status"] == "success"
     }
 
 
@@ -160,6 +174,9 @@ def dbt_warehouse_models(
             recordable = daily_selection.fully_built_sources(manifest, _built_models(invocation))
             with warehouse.connect() as con:
                 daily_selection.record_builds(con, {relations[s]: loads[relations[s]] for s in recordable})
+                if dbt_target() == DUCKDB:  # another engine's tables are not in the DuckDB file
+                    tables = built_tables(manifest, _built_nodes(invocation), translator.get_asset_key)
+                    yield from row_count_observations(con, tables)
             # Each invocation writes its own target/<step>-<run> folder (manifest, compiled SQL,
             # logs: megabytes per run); keep it only when the build failed (its dbt.log is cited).
             shutil.rmtree(invocation.target_path, ignore_errors=True)
