@@ -33,23 +33,29 @@ def stage_of(step_key: str) -> str:
     return next((stage for prefix, stage in _STEP_PREFIXES if step_key.startswith(prefix)), "other")
 
 
+def run_step_windows(instance, run_id: str) -> list[tuple[str, float, float]]:
+    """[(step key, start, end)] in epoch seconds, from the run's step events."""
+    started: dict[str, float] = {}
+    windows: list[tuple[str, float, float]] = []
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            windows.append((event.step_key, started.pop(event.step_key), entry.timestamp))
+    return windows
+
+
 def step_windows(dagster_home: Path) -> tuple[dict, list[tuple[str, float, float]]]:
-    """The newest run of the instance: (run facts, [(step key, start, end) epoch seconds])."""
+    """The newest run of the instance: (run facts, its `run_step_windows`)."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         record = instance.get_run_records(limit=1)[0]
         run = record.dagster_run
-        started: dict[str, float] = {}
-        windows: list[tuple[str, float, float]] = []
-        for entry in instance.all_logs(run.run_id):
-            event = entry.dagster_event
-            if event is None or event.step_key is None:
-                continue
-            if event.event_type_value == "STEP_START":
-                started[event.step_key] = entry.timestamp
-            elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
-                windows.append((event.step_key, started.pop(event.step_key), entry.timestamp))
+        windows = run_step_windows(instance, run.run_id)
         facts = {
             "run_id": run.run_id,
             "job": run.job_name,

@@ -29,6 +29,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from benchmarks.pipeline import run_step_windows
 from orchestration.demo.__main__ import _size  # the generator's own --size
 from orchestration.demo.generator import DEMO_ACTIVITY_ROWS
 
@@ -38,16 +39,9 @@ _SLOWEST_SHOWN = 6
 
 def _step_seconds(instance, run_id: str) -> dict[str, float]:
     """Wall time of each step, from its start to its success or failure event."""
-    started: dict[str, float] = {}
     seconds: dict[str, float] = defaultdict(float)
-    for entry in instance.all_logs(run_id):
-        event = entry.dagster_event
-        if event is None or event.step_key is None:
-            continue
-        if event.event_type_value == "STEP_START":
-            started[event.step_key] = entry.timestamp
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
-            seconds[event.step_key] += entry.timestamp - started.pop(event.step_key)
+    for key, start, end in run_step_windows(instance, run_id):
+        seconds[key] += end - start
     return dict(seconds)
 
 
