@@ -39,11 +39,7 @@ from orchestration.quality.suites.marts import mart_suites
 from orchestration.quality.suites.raw import raw_suites
 from orchestration.quality.suites.staging import staging_suites
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource, retry_on_lock
-from orchestration.transformation.assets import dbt_warehouse_models
-
-# The dbt step's output for a model a daily build left out (its inputs received no rows): a
-# materialization event, but the table is the one the last run checked.
-NOT_REBUILT = "not rebuilt"
+from orchestration.transformation.assets import NOT_REBUILT, dbt_warehouse_models
 
 _RAW_KEYS = {obj.raw_table: raw_asset_key(obj) for obj in OBJECTS}
 
