@@ -101,41 +101,53 @@ def spark_table_folder(spark_warehouse: Path, mart: str) -> Path:
     return spark_warehouse / f"{MARTS_SCHEMA}.db" / mart
 
 
-def spark_rows(con: duckdb.DuckDBPyConnection, spark_warehouse: Path, mart: str) -> MartRows:
+def spark_rows(
+    con: duckdb.DuckDBPyConnection, spark_warehouse: Path, mart: str, columns: list[str]
+) -> MartRows:
     """A Spark mart read from its Parquet files by DuckDB: no second Spark session (and no second
-    JVM on the Derby metastore) just to read results."""
+    JVM on the Derby metastore) just to read results. A partitioned mart (the incremental ones:
+    `partition_by` in config()) keeps its partition column in `<column>=<value>/` folder names
+    and last in Spark's table, so columns are read by name, in DuckDB's order."""
     folder = spark_table_folder(spark_warehouse, mart)
     if not folder.is_dir():
         return MartRows([], [])
-    return duckdb_rows(con, f"read_parquet('{folder}/*.parquet')")
+    files = f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
+    present = [row[0] for row in con.execute(f"describe select * from {files}").fetchall()]
+    if sorted(present) != sorted(columns):
+        return MartRows(present, [])
+    selected = ", ".join(f'"{column}"' for column in columns)
+    return duckdb_rows(con, f"(select {selected} from {files})")
 
 
 def compare_marts(warehouse: Path, read_other: Any) -> dict[str, list[str]]:
-    """Every kpi_* mart of the DuckDB `warehouse` against `read_other(mart) -> MartRows`: the
-    differences of each mart (an empty list for an identical one)."""
+    """Every kpi_* mart of the DuckDB `warehouse` against `read_other(mart, duckdb_columns) ->
+    MartRows`: the differences of each mart (an empty list for an identical one)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         marts = kpi_marts(con)
         if not marts:
             raise ValueError(
                 f"no {KPI_PREFIX}* tables in schema {MARTS_SCHEMA} of {warehouse}: build DuckDB first"
             )
-        return {
-            mart: mart_differences(mart, duckdb_rows(con, f"{MARTS_SCHEMA}.{mart}"), read_other(mart))
-            for mart in marts
-        }
+        differences = {}
+        for mart in marts:
+            expected = duckdb_rows(con, f"{MARTS_SCHEMA}.{mart}")
+            differences[mart] = mart_differences(mart, expected, read_other(mart, expected.columns))
+        return differences
 
 
 def compare_with_postgres(warehouse: Path, server: PostgresSettings) -> dict[str, list[str]]:
     target = server.connect()
     try:
-        return compare_marts(warehouse, lambda mart: postgres_rows(target, mart))
+        return compare_marts(warehouse, lambda mart, _columns: postgres_rows(target, mart))
     finally:
         target.close()
 
 
 def compare_with_spark(warehouse: Path, spark_warehouse: Path) -> dict[str, list[str]]:
     with duckdb.connect() as reader:
-        return compare_marts(warehouse, lambda mart: spark_rows(reader, spark_warehouse, mart))
+        return compare_marts(
+            warehouse, lambda mart, columns: spark_rows(reader, spark_warehouse, mart, columns)
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

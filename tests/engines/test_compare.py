@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from orchestration.engines.compare import MartRows, mart_differences
+import duckdb
+
+from orchestration.engines.compare import MartRows, mart_differences, spark_rows, spark_table_folder
 
 COLUMNS = ["month_start", "rep_id", "won_amount", "selling_minutes"]
 DUCKDB_ROWS = [
@@ -64,3 +66,20 @@ def test_missing_row_and_other_columns_are_reported():
     renamed = ["month_start", "rep_id", "won_amount", "selling_time"]
     (line,) = differences(DUCKDB_ROWS, renamed)
     assert "columns differ" in line
+
+
+def test_spark_partitioned_mart_reads_back_in_duckdb_column_order(tmp_path):
+    # Spark writes a partitioned mart as <column>=<value>/ folders, the column out of the files.
+    folder = spark_table_folder(tmp_path, "kpi_x")
+    folder.parent.mkdir(parents=True)
+    with duckdb.connect() as con:
+        con.execute(
+            "create table t as select * from (values (date '2026-01-01', 'r1', 1.5), "
+            "(date '2026-04-01', 'r2', 2.5)) as v(quarter_start, rep_id, minutes)"
+        )
+        con.execute(f"copy t to '{folder}' (format parquet, partition_by (quarter_start))")
+        rows = spark_rows(con, tmp_path, "kpi_x", ["quarter_start", "rep_id", "minutes"])
+        assert sorted(rows.rows) == [(date(2026, 1, 1), "r1", 1.5), (date(2026, 4, 1), "r2", 2.5)]
+        # A column DuckDB has and Spark lacks reads as Spark's columns and no rows: a difference.
+        missing = spark_rows(con, tmp_path, "kpi_x", ["quarter_start", "rep_id", "minutes", "team"])
+        assert missing.rows == [] and "team" not in missing.columns
