@@ -191,7 +191,7 @@ final as (
         cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id
     from unioned
     {%- if is_incremental() %}
-    where {{ week_start('started_at') }} in ({{ activity_periods_changed('week') }})
+    where {{ reselected(week_start('started_at'), activity_periods_changed('week')) }}
     {%- endif %}
 
 )

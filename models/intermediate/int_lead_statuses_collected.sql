@@ -22,7 +22,7 @@ leads as (
         created_at
     from {{ ref('stg_salesforce__leads') }}
     {%- if is_incremental() %}
-    where lead_id in ({{ leads_changed(through_conversions=false) }})
+    where {{ reselected('lead_id', leads_changed(through_conversions=false)) }}
     {%- endif %}
 
 ),
@@ -38,7 +38,7 @@ lead_histories as (
         created_at
     from {{ ref('stg_salesforce__lead_histories') }}
     {%- if is_incremental() %}
-    where lead_id in ({{ leads_changed(through_conversions=false) }})
+    where {{ reselected('lead_id', leads_changed(through_conversions=false)) }}
     {%- endif %}
 
 ),

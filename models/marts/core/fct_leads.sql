@@ -25,7 +25,7 @@ leads as (
         created_at
     from {{ ref('stg_salesforce__leads') }}
     {%- if is_incremental() %}
-    where lead_id in ({{ leads_changed(through_conversions=true) }})
+    where {{ reselected('lead_id', leads_changed(through_conversions=true)) }}
     {%- endif %}
 
 ),
@@ -38,7 +38,7 @@ lead_statuses as (
         first_entered_at
     from {{ ref('int_lead_statuses_collected') }}
     {%- if is_incremental() %}
-    where lead_id in ({{ leads_changed(through_conversions=true) }})
+    where {{ reselected('lead_id', leads_changed(through_conversions=true)) }}
     {%- endif %}
 
 ),

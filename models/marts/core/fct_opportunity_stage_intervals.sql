@@ -22,7 +22,7 @@ opportunity_histories as (
         created_at
     from {{ ref('stg_salesforce__opportunity_histories') }}
     {%- if is_incremental() %}
-    where opportunity_id in ({{ opportunities_changed() }})
+    where {{ reselected('opportunity_id', opportunities_changed()) }}
     {%- endif %}
 
 ),
