@@ -5,8 +5,8 @@ The `freshness:` (`warn_after`, `error_after`) and `loaded_at_field` of each dbt
 are set; each raw table the sources point at gets a `source_freshness` check that does what
 `dbt source freshness` does: the age of the newest `loaded_at_field` value against the two limits
 (older than `error_after`: failed, severity ERROR; older than `warn_after`: failed, WARN; no rows:
-ERROR). Neither blocks the build: stale data still yields the KPIs it can, and the check says how
-stale.
+ERROR, except for an optional object, which an org may never extract: docs/landing-contract.md).
+Neither blocks the build: stale data still yields the KPIs it can, and the check says how stale.
 
 Why not `dbt source freshness` itself: a second dbt invocation per run costs ~5 s of start-up for
 14 `max()` queries, and the raw assets' Dagster "last update" is no measure of freshness (they
@@ -21,10 +21,12 @@ from typing import Any
 
 import dagster as dg
 
+from orchestration.ingestion.contract import OBJECTS, OPTIONAL_OBJECTS
 from orchestration.ingestion.manifest import quote_ident
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource, retry_on_lock
 
 CHECK_NAME = "source_freshness"
+_OPTIONAL_RAW_TABLES = {obj.raw_table for obj in OBJECTS if obj.api_name in OPTIONAL_OBJECTS}
 _PERIODS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 
 
@@ -39,9 +41,12 @@ class SourceFreshness:
     loaded_at_field: str
     warn_after: timedelta | None
     error_after: timedelta | None
+    optional: bool = False  # an object an org may not extract at all (contract.OPTIONAL_OBJECTS)
 
     def verdict(self, newest: datetime | None, now: datetime) -> tuple[bool, dg.AssetCheckSeverity, str]:
         """(passed, severity, why) for the newest loaded-at value `newest` (None: no rows)."""
+        if newest is None and self.optional:
+            return True, dg.AssetCheckSeverity.WARN, "no rows: an optional object, never delivered"
         if newest is None:
             return False, dg.AssetCheckSeverity.ERROR, "no rows: nothing was ever loaded"
         age = now - newest
@@ -91,6 +96,7 @@ def source_freshness_rules(manifest: Mapping[str, Any]) -> list[SourceFreshness]
                 loaded_at_field=source["loaded_at_field"],
                 warn_after=warn_after,
                 error_after=error_after,
+                optional=source["identifier"] in _OPTIONAL_RAW_TABLES,
             )
         )
     return rules

@@ -64,9 +64,17 @@ def test_verdicts_follow_warn_after_and_error_after(age, passed, severity):
         assert verdict[1] is severity
 
 
-def test_an_empty_table_is_an_error():
+def test_an_empty_table_is_an_error_unless_its_object_is_optional():
     (rule,) = source_freshness_rules(_manifest({"warn_after": {"count": 12, "period": "hour"}}))
+    assert not rule.optional
     assert rule.verdict(None, NOW)[:2] == (False, dg.AssetCheckSeverity.ERROR)
+
+    manifest = _manifest(TWO_AND_SEVEN_DAYS)
+    manifest["sources"]["source.p.crm.deals"]["identifier"] = "salesforce_territory_2"  # optional
+    (optional,) = source_freshness_rules(manifest)
+    assert optional.optional and optional.verdict(None, NOW)[0] is True
+    # Once delivered, an optional object is held to the same limits.
+    assert optional.verdict(NOW - timedelta(days=8), NOW)[:2] == (False, dg.AssetCheckSeverity.ERROR)
 
 
 def test_sources_without_a_limit_or_a_loaded_at_field_get_no_check():
