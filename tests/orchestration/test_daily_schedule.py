@@ -33,7 +33,16 @@ def test_the_schedule_returns_the_daily_job_with_the_right_run_config(defs):
         (request,) = schedule.evaluate_tick(context).run_requests
     assert request.run_key == "daily-2026-10-02"
     assert request.run_config == daily_run_config()
-    assert request.run_config == {"ops": {"dbt_warehouse_models": {"config": {"full_refresh": False}}}}
+    # No --full-refresh, and the quality checks scoped to what the run changes.
+    new_rows = {"config": {"scope": "new"}}
+    assert request.run_config == {
+        "ops": {
+            "dbt_warehouse_models": {"config": {"full_refresh": False}},
+            "quality_raw": new_rows,
+            "quality_staging": new_rows,
+            "quality_marts": new_rows,
+        }
+    }
     assert request.tags["sales/scheduled_date"] == "2026-10-02"
     assert request.asset_selection is None  # the whole daily job
     # The config is valid for the job: the dbt step builds without --full-refresh.
