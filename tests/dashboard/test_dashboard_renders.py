@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from chromium_helpers import CHROMIUM, CHROMIUM_ARGS
 
 from orchestration import config
 from orchestration.dashboard.launch import APP, streamlit_command
@@ -33,20 +34,7 @@ from orchestration.serving.reader import ServingReader
 from orchestration.serving.report import published_build
 
 HOST = "127.0.0.1"
-CHROMIUM = Path("/usr/bin/chromium")
 INSTALL_CHROMIUM = config.PROJECT_ROOT / ".ci" / "install-chromium"
-# Headless, and nothing of Chromium's own traffic (updates, sync, field trials) on the wire, so
-# every request seen is the dashboard's.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1440, "height": 900}
 PAGE_TIMEOUT_MS = 30_000
 

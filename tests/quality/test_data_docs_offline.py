@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import duckdb
 import pytest
+from chromium_helpers import CHROMIUM, CHROMIUM_ARGS
 
 from orchestration.quality import docs, docs_offline
 from orchestration.quality.docs_offline import check as check_vendored
@@ -29,17 +30,6 @@ from orchestration.quality.runner import run_suites
 from orchestration.quality.settings import QualitySettings, default_quality_dir, quality_settings
 from orchestration.quality.suites import all_suites
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 # Attributes whose value the browser fetches or follows.
 URL_ATTRIBUTES = {"src", "href", "srcset", "poster", "data", "action", "formaction", "background"}
