@@ -10,7 +10,6 @@ failing deep in a run. The instance (DAGSTER_HOME/dagster.yaml) holds the writer
 
 from __future__ import annotations
 
-import json
 import sys
 
 import dagster as dg
@@ -25,8 +24,7 @@ from orchestration.resources import warehouse_from_environment
 from orchestration.serving.assets import serving_warehouse
 from orchestration.settings import Purpose, require_valid_settings
 from orchestration.transformation.assets import dbt_warehouse_models
-from orchestration.transformation.project import dbt_project, dbt_resource
-from orchestration.transformation.source_freshness import build_source_freshness_checks
+from orchestration.transformation.project import dbt_resource
 
 
 def build_definitions() -> dg.Definitions:
@@ -42,12 +40,8 @@ def build_definitions() -> dg.Definitions:
             dbt_warehouse_models,
             serving_warehouse,
         ],
-        # Great Expectations suites beyond the dbt tests (orchestration/quality), and dbt's
-        # source freshness limits on the raw tables.
-        asset_checks=[
-            *quality_checks,
-            build_source_freshness_checks(json.loads(dbt_project().manifest_path.read_text())),
-        ],
+        # Great Expectations suites beyond the dbt tests (orchestration/quality).
+        asset_checks=quality_checks,
         jobs=[full_refresh_job, daily_job],
         schedules=[build_daily_schedule(daily_job, daily_run_config())],
         sensors=[build_landing_sensor(daily_job, daily_run_config), report_failed_runs],

@@ -15,6 +15,13 @@ from orchestration.ingestion.loader import (
     load_unknown_folders,
 )
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource, retry_on_lock
+from orchestration.transformation.source_freshness import (
+    SourceFreshness,
+    freshness_check_spec,
+    freshness_result,
+    newest_loaded_at,
+    project_freshness_rules,
+)
 
 RAW_GROUP = "raw"
 
@@ -58,7 +65,8 @@ def _report(context: dg.AssetExecutionContext, summary: LoadSummary) -> dg.Mater
     )
 
 
-def _build_ingestion_asset(obj: ExtractObject) -> dg.AssetsDefinition:
+def _build_ingestion_asset(obj: ExtractObject, freshness: SourceFreshness | None) -> dg.AssetsDefinition:
+    """`freshness`: its dbt source's freshness limits, checked on the loaded table."""
     folder = f"{obj.family}/{obj.folder}"
 
     @dg.asset(
@@ -67,6 +75,7 @@ def _build_ingestion_asset(obj: ExtractObject) -> dg.AssetsDefinition:
         owners=list(config.ASSET_OWNERS),
         kinds={"duckdb"},
         pool=WAREHOUSE_WRITER_POOL,
+        check_specs=[freshness_check_spec(freshness)] if freshness else None,
         description=(
             f"Every file under the landing folder's `{folder}/` not loaded before, appended to "
             f"`raw.{obj.raw_table}` with lineage columns; bad rows go to `raw.load_rejects`, "
@@ -80,7 +89,14 @@ def _build_ingestion_asset(obj: ExtractObject) -> dg.AssetsDefinition:
                 summary = load_object(
                     con, Path(warehouse.landing_dir), obj, warehouse.reject_threshold, log=context.log.info
                 )
-            return _report(context, summary)
+                newest = newest_loaded_at(con, freshness) if freshness else None
+            result = _report(context, summary)
+        if freshness is None:
+            return result
+        check = freshness_result(freshness, newest)
+        if not check.passed:
+            context.log.warning(f"{freshness.asset_key.to_user_string()}: {check.description}")
+        return dg.MaterializeResult(metadata=result.metadata, check_results=[check])
 
     return _ingest
 
@@ -105,4 +121,8 @@ def unrecognised_files(
         return _report(context, summary)
 
 
-ingestion_assets = [*(_build_ingestion_asset(obj) for obj in OBJECTS), unrecognised_files]
+_FRESHNESS = project_freshness_rules()
+ingestion_assets = [
+    *(_build_ingestion_asset(obj, _FRESHNESS.get(obj.raw_table)) for obj in OBJECTS),
+    unrecognised_files,
+]

@@ -1,4 +1,5 @@
-"""dbt's source freshness as Dagster asset checks on the raw tables.
+"""dbt's source freshness as Dagster asset checks on the raw tables, evaluated by each raw table's
+ingestion step on its open connection (no step of its own: no extra turn at the writer pool).
 
 The `freshness:` (`warn_after`, `error_after`) and `loaded_at_field` of each dbt source
 (`models/staging/*/__sources.yml`) are read from dbt's manifest, so dbt stays the one place they
@@ -13,8 +14,10 @@ Why not `dbt source freshness` itself: a second dbt invocation per run costs ~5 
 materialize on every run, new files or not), so Dagster's own freshness checks would always pass.
 """
 
-# No `from __future__ import annotations`: Dagster reads the check's parameter annotations.
-from collections.abc import Iterator, Mapping
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +26,7 @@ import dagster as dg
 
 from orchestration.ingestion.contract import OBJECTS, OPTIONAL_OBJECTS
 from orchestration.ingestion.manifest import quote_ident
-from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource, retry_on_lock
+from orchestration.transformation.project import dbt_project
 
 CHECK_NAME = "source_freshness"
 _OPTIONAL_RAW_TABLES = {obj.raw_table for obj in OBJECTS if obj.api_name in OPTIONAL_OBJECTS}
@@ -114,45 +117,35 @@ def newest_loaded_at(con: Any, rule: SourceFreshness) -> datetime | None:
     return con.execute(f"select max({quote_ident(rule.loaded_at_field)}) from {relation}").fetchone()[0]
 
 
-def build_source_freshness_checks(manifest: Mapping[str, Any]) -> dg.AssetChecksDefinition:
-    rules = {dg.AssetCheckKey(rule.asset_key, CHECK_NAME): rule for rule in source_freshness_rules(manifest)}
-    specs = [
-        dg.AssetCheckSpec(
-            name=CHECK_NAME,
-            asset=key.asset_key,
-            description=(
-                f"dbt source freshness of `{rule.source}`: newest `{rule.loaded_at_field}` at most "
-                f"{_human(rule.warn_after) if rule.warn_after else '-'} old (warn), "
-                f"{_human(rule.error_after) if rule.error_after else '-'} (error)"
-            ),
-        )
-        for key, rule in rules.items()
-    ]
+def project_freshness_rules() -> dict[str, SourceFreshness]:
+    """The project's rules by raw table, from dbt's manifest (none before `dbt parse` wrote it)."""
+    path = dbt_project().manifest_path
+    if not path.exists():
+        return {}
+    return {rule.table: rule for rule in source_freshness_rules(json.loads(path.read_text()))}
 
-    @dg.multi_asset_check(
-        name="dbt_source_freshness",
-        specs=specs,
-        can_subset=True,
-        pool=WAREHOUSE_WRITER_POOL,
-        description="dbt's source freshness limits (models/staging/*/__sources.yml) on the raw tables.",
+
+def freshness_check_spec(rule: SourceFreshness) -> dg.AssetCheckSpec:
+    limits = (
+        f"{_human(rule.warn_after) if rule.warn_after else '-'} old (warn), "
+        f"{_human(rule.error_after) if rule.error_after else '-'} (error)"
     )
-    def _freshness(
-        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> Iterator[dg.AssetCheckResult]:
-        now = datetime.now(UTC).replace(tzinfo=None)  # raw timestamps are naive UTC
-        with retry_on_lock(context), warehouse.connect() as con:
-            newest = {key: newest_loaded_at(con, rules[key]) for key in context.selected_asset_check_keys}
-        for key, value in newest.items():
-            passed, severity, why = rules[key].verdict(value, now)
-            if not passed:
-                context.log.warning(f"{key.asset_key.to_user_string()}: {why}")
-            yield dg.AssetCheckResult(
-                asset_key=key.asset_key,
-                check_name=CHECK_NAME,
-                passed=passed,
-                severity=severity,
-                description=why,
-                metadata={"newest_loaded_at": str(value) if value else "none"},
-            )
+    return dg.AssetCheckSpec(
+        name=CHECK_NAME,
+        asset=rule.asset_key,
+        description=f"dbt source freshness of `{rule.source}`: `{rule.loaded_at_field}` at most {limits}",
+    )
 
-    return _freshness
+
+def freshness_result(rule: SourceFreshness, newest: datetime | None) -> dg.AssetCheckResult:
+    """The check's result for the newest loaded-at value, judged now."""
+    now = datetime.now(UTC).replace(tzinfo=None)  # raw timestamps are naive UTC
+    passed, severity, why = rule.verdict(newest, now)
+    return dg.AssetCheckResult(
+        asset_key=rule.asset_key,
+        check_name=CHECK_NAME,
+        passed=passed,
+        severity=severity,
+        description=why,
+        metadata={"newest_loaded_at": str(newest) if newest else "none"},
+    )

@@ -5,7 +5,7 @@ error_after, error on an empty table)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import duckdb
@@ -14,7 +14,7 @@ import pytest
 from orchestration.transformation.project import dbt_project
 from orchestration.transformation.source_freshness import (
     CHECK_NAME,
-    build_source_freshness_checks,
+    freshness_result,
     newest_loaded_at,
     source_freshness_rules,
 )
@@ -93,12 +93,20 @@ def test_newest_loaded_at_reads_the_raw_table():
     assert newest_loaded_at(con, rule) == datetime(2026, 12, 3, 9, 30)
 
 
-def test_every_dbt_source_of_the_project_has_its_check_on_its_raw_table():
+def test_every_dbt_source_of_the_project_has_its_check_on_its_raw_ingestion_asset():
+    from orchestration.ingestion.assets import ingestion_assets
+
     manifest = json.loads(dbt_project().manifest_path.read_text())
-    checks = build_source_freshness_checks(manifest)
-    keys = {key for key in checks.check_keys}
+    keys = {key for asset in ingestion_assets for key in asset.check_keys}
     sources = manifest["sources"].values()
     assert len(keys) == len(manifest["sources"]) > 10
-    assert keys == {
-        dg.AssetCheckKey(dg.AssetKey(s["meta"]["dagster"]["asset_key"]), CHECK_NAME) for s in sources
-    }
+    raw_keys = {dg.AssetKey(s["meta"]["dagster"]["asset_key"]) for s in sources}
+    assert keys == {dg.AssetCheckKey(key, CHECK_NAME) for key in raw_keys}
+
+
+def test_the_result_carries_the_verdict_and_the_newest_value():
+    (rule,) = source_freshness_rules(_manifest(TWO_AND_SEVEN_DAYS))
+    stale = freshness_result(rule, datetime(2020, 1, 1))
+    assert (stale.passed, stale.severity) == (False, dg.AssetCheckSeverity.ERROR)
+    assert stale.metadata["newest_loaded_at"].value == "2020-01-01 00:00:00"
+    assert freshness_result(rule, datetime.now(UTC).replace(tzinfo=None)).passed
