@@ -246,6 +246,11 @@ def _lineage(landed: LandedFile, file_hash: str, loaded_at: datetime) -> dict[st
     }
 
 
+def _failed(landed: LandedFile, exc: Exception) -> FileResult:
+    """A file that failed for a reason not its own: no manifest row, tried again next run."""
+    return FileResult(landed.source_file, FAILED, reason=f"{type(exc).__name__}: {exc}")
+
+
 class _FileLoader:
     """Loads the files of one object with a connection and the manifest state of the run."""
 
@@ -289,7 +294,7 @@ class _FileLoader:
                     batch = _Batch()
                     result = self._commit(landed, prepared.file_hash, prepared.outcome)
             except Exception as exc:
-                result = FileResult(landed.source_file, FAILED, reason=f"{type(exc).__name__}: {exc}")
+                result = _failed(landed, exc)
             finally:
                 drop_temp_tables(self.con)
             yield self._logged(landed.source_file, result, started)
@@ -348,7 +353,7 @@ class _FileLoader:
                 result = self._attempt_one_pass([pending])
                 result = result[0] if result else self._load_carefully(pending)
             except Exception as exc:
-                result = FileResult(pending.landed.source_file, FAILED, reason=f"{type(exc).__name__}: {exc}")
+                result = _failed(pending.landed, exc)
             finally:
                 drop_temp_tables(self.con)
             yield self._logged(pending.landed.source_file, result, started)

@@ -111,10 +111,6 @@ def _unchanged_outputs(context: dg.AssetExecutionContext, models: list[str]) -> 
             )
 
 
-def _built_models(invocation: Any) -> set[str]:
-    return {uid for uid in _built_nodes(invocation) if uid.startswith("model.")}
-
-
 def _built_nodes(invocation: Any) -> set[str]:
     """The models and seeds this invocation wrote (tests are not nodes that hold rows)."""
     results = invocation.get_artifact("run_results.json")["results"]
@@ -175,11 +171,13 @@ def dbt_warehouse_models(
         yield from invocation.stream()
         error = invocation.get_error()
         if error is None:
-            recordable = daily_selection.fully_built_sources(manifest, _built_models(invocation))
+            built_nodes = _built_nodes(invocation)  # run_results.json, read once
+            built_models = {uid for uid in built_nodes if uid.startswith("model.")}
+            recordable = daily_selection.fully_built_sources(manifest, built_models)
             with warehouse.connect() as con:
                 daily_selection.record_builds(con, {relations[s]: loads[relations[s]] for s in recordable})
                 if dbt_target() == DUCKDB:  # another engine's tables are not in the DuckDB file
-                    tables = built_tables(manifest, _built_nodes(invocation), translator.get_asset_key)
+                    tables = built_tables(manifest, built_nodes, translator.get_asset_key)
                     yield from row_count_observations(con, tables)
             # Each invocation writes its own target/<step>-<run> folder (manifest, compiled SQL,
             # logs: megabytes per run); keep it only when the build failed (its dbt.log is cited).
