@@ -141,10 +141,11 @@ $(VENV)/.installed-spark: $(VENV)/.installed requirements-spark.lock
 	$(BIN)/pip check
 	touch $@
 
-# Every kpi_* mart built on a local Spark session against DuckDB's (tests/engines/test_spark_marts.py).
+# The pipeline with dbt on a local Spark session, full and daily, every kpi_* mart against DuckDB's
+# (tests/engines/test_spark_pipeline.py).
 # Separate from `make test`: Spark's start-up and its build on 2 cores take minutes.
 test-spark: manifest install-spark
-	SALES_TEST_SPARK=1 $(BIN)/python -m pytest -q tests/engines/test_spark_marts.py
+	SALES_TEST_SPARK=1 $(BIN)/python -m pytest -q tests/engines/test_spark_pipeline.py
 
 # Validation time as a share of the full build, measured in one run (demo size).
 quality-bench: manifest

@@ -40,6 +40,7 @@ from benchmarks.pipeline import run_pipeline
 from benchmarks.report import command_line, machine, markdown, ratios, write_json
 from benchmarks.storage import warehouse_storage
 from orchestration import config
+from orchestration.config import warehouse_environment
 from orchestration.demo.__main__ import _size as activity_rows  # the generator's own --size
 from orchestration.demo.generator import DEMO_ACTIVITY_ROWS
 from orchestration.ingestion.contract import ACTIVITY_LOG, OBJECTS
@@ -58,14 +59,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     landing = linked_landing(source, workdir / "landing")
     partial = workdir / "partial.json"
     warehouse = workdir / "warehouse.duckdb"
-    env = {
-        **os.environ,
-        "SALES_LANDING_DIR": str(landing),
-        "SALES_WAREHOUSE_PATH": str(warehouse),
-        "SALES_SERVING_PATH": str(workdir / "serving" / "warehouse.duckdb"),
-        "SALES_QUALITY_DIR": str(workdir / "quality"),
-        "DAGSTER_HOME": str(workdir / "dagster_home"),
-    }
+    env = {**os.environ, **warehouse_environment(workdir, landing)}
     figures: dict = {
         "command": command_line(),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -129,6 +129,19 @@ def dagster_home() -> Path:
     return env_path("DAGSTER_HOME", DEFAULT_DAGSTER_HOME)
 
 
+def warehouse_environment(root: Path, landing: Path) -> dict[str, str]:
+    """The variables that put a whole pipeline under `root` (warehouse, serving file, quality
+    results, Dagster instance) reading `landing`: for benchmarks and tests that run the CLI on
+    a scratch warehouse, leaving data/ alone."""
+    return {
+        "SALES_LANDING_DIR": str(landing),
+        "SALES_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
+        "SALES_SERVING_PATH": str(root / "serving" / "warehouse.duckdb"),
+        "SALES_QUALITY_DIR": str(root / "quality"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+
+
 def daily_cron() -> str:
     """When the daily schedule runs (`SALES_DAILY_CRON`, default 06:00)."""
     cron = env_value(CRON_ENV) or DEFAULT_CRON

@@ -67,6 +67,26 @@ def _run(command: list[str], what: str) -> None:
         )
 
 
+def _administer(server: PostgresSettings, statements: list[str]) -> None:
+    admin = server.connect("postgres")
+    try:
+        admin.autocommit = True  # create and drop database refuse to run in a transaction
+        with admin.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    finally:
+        admin.close()
+
+
+def create_database(server: PostgresSettings, dbname: str) -> None:
+    """An empty database on `server`, in time zone UTC (the cluster's collation is C)."""
+    _administer(server, [f'create database "{dbname}"', f"alter database \"{dbname}\" set timezone to 'UTC'"])
+
+
+def drop_database(server: PostgresSettings, dbname: str) -> None:
+    _administer(server, [f'drop database if exists "{dbname}" with (force)'])
+
+
 @contextmanager
 def local_postgres(dbname: str = DATABASE) -> Iterator[PostgresSettings]:
     """A running server with an empty UTF-8 database `dbname` (C collation: strings sort by
@@ -107,14 +127,7 @@ def local_postgres(dbname: str = DATABASE) -> Iterator[PostgresSettings]:
             f"pg_ctl start (log: {log})",
         )
         server = PostgresSettings("127.0.0.1", port, SUPERUSER, password, dbname)
-        admin = server.connect("postgres")
-        try:
-            admin.autocommit = True  # create database refuses to run in a transaction
-            with admin.cursor() as cursor:
-                cursor.execute(f'create database "{dbname}"')
-                cursor.execute(f"alter database \"{dbname}\" set timezone to 'UTC'")
-        finally:
-            admin.close()
+        create_database(server, dbname)
         yield server
     finally:
         subprocess.run(

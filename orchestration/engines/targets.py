@@ -59,6 +59,13 @@ class PostgresSettings:
             "SALES_PG_DBNAME": self.dbname,
         }
 
+    def sqlalchemy_url(self) -> str:
+        """The server as a SQLAlchemy URL (psycopg2), user and password quoted."""
+        from urllib.parse import quote
+
+        login = quote(self.user, safe="") + (f":{quote(self.password, safe='')}" if self.password else "")
+        return f"postgresql+psycopg2://{login}@{self.host}:{self.port}/{quote(self.dbname, safe='')}"
+
     def connect(self, dbname: str | None = None):  # -> psycopg2 connection
         import psycopg2
 

@@ -19,7 +19,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 
 from orchestration.quality.docs_offline import assets_installed, install_assets
-from orchestration.quality.gx_duckdb import DOCS_SITE
+from orchestration.quality.gx_context import DOCS_SITE
 
 
 def _prune(context: EphemeralDataContext, keep: int) -> None:

@@ -1,8 +1,9 @@
-"""Runs suites against the DuckDB warehouse with Great Expectations; nothing else happens here.
+"""Runs suites against the warehouse with Great Expectations; nothing else happens here.
 
 `run_suites(database, suites)` builds each suite's concrete expectations from the warehouse's
-state (load history, seeds, dbt relations) and validates them in one GX session on one read-only
-DuckDB connection, then closes it and renders Data Docs.
+state (load history, seeds, dbt relations) and validates them in one GX session on one
+connection, then closes it and renders Data Docs. The connection is a read-only one to the DuckDB
+file, or, for the layers dbt builds on PostgreSQL (`engine`), one to that database.
 
 Two passes keep the clean case cheap at scale: each suite is first validated with GX's
 BOOLEAN_ONLY result format (the unexpected *counts* only, aggregated in DuckDB); a suite with a
@@ -24,8 +25,15 @@ import duckdb
 import great_expectations as gx
 from great_expectations.core.run_identifier import RunIdentifier
 
+from orchestration.engines.targets import DUCKDB, POSTGRES, PostgresSettings
 from orchestration.quality.docs import build_data_docs
-from orchestration.quality.gx_duckdb import duckdb_datasource, execute, quality_context, query
+from orchestration.quality.gx_context import (
+    duckdb_datasource,
+    execute,
+    postgres_datasource,
+    quality_context,
+    query,
+)
 from orchestration.quality.history import load_history
 from orchestration.quality.outcome import UNEXPECTED_ROWS, Finding, findings_from
 from orchestration.quality.relations import dbt_relations
@@ -90,7 +98,8 @@ class _Session:
             execute(self.source, f"drop table if exists {self.temp.name}")
             self.temp = None
         if wanted is not None and self.temp is None:
-            execute(self.source, f"create or replace temp table {wanted.name} as {wanted.select}")
+            execute(self.source, f"drop table if exists {wanted.name}")  # `or replace`: not PostgreSQL's
+            execute(self.source, f"create temp table {wanted.name} as {wanted.select}")
             self.temp = wanted
 
     def _run(self, spec: SuiteSpec, suite: object, result_format: object, name: str) -> object:
@@ -154,10 +163,12 @@ def run_suites(
     settings: QualitySettings | None = None,
     build_docs: bool = True,
     log: Log | None = None,
+    engine: str = DUCKDB,
 ) -> list[SuiteOutcome]:
-    """Validate `suites` on the warehouse at `database`; `since` is when this run's loads started
-    (UTC), the point the row-count checks compare with; with `Scope.NEW` the row-level rules
-    see only the rows loaded since then."""
+    """Validate `suites` on the warehouse at `database` (the relations they read are on `engine`:
+    DuckDB's file itself, or the PostgreSQL server of SALES_PG_*); `since` is when this run's
+    loads started (UTC), the point the row-count checks compare with; with `Scope.NEW` the
+    row-level rules see only the rows loaded since then."""
     database = Path(database)
     settings = settings or quality_settings(database.resolve())
     if not database.exists():
@@ -167,7 +178,11 @@ def run_suites(
     context = quality_context(settings)
     now = datetime.now(UTC)
     run_id = RunIdentifier(run_name=run_name or f"manual-{now:%Y%m%dT%H%M%S}", run_time=now)
-    with duckdb_datasource(context, database) as source:
+    if engine == POSTGRES:
+        datasource = postgres_datasource(context, PostgresSettings.from_environment())
+    else:
+        datasource = duckdb_datasource(context, database)
+    with datasource as source:
         session = _Session(context, source, inputs, run_id)
         outcomes = [session.validate(suite) for suite in suites]
         session.use_temp_table(None)

@@ -102,7 +102,7 @@ class SuiteInputs:
 
 @dataclass(frozen=True)
 class TempTable:
-    """A DuckDB temp table the runner creates before the suites that read it and drops after:
+    """A temp table the runner creates before the suites that read it and drops after:
     a costly query (joins over millions of rows) evaluated once for several suites."""
 
     name: str

@@ -1,8 +1,10 @@
-"""SQL snippets the suites push down to DuckDB.
+"""SQL snippets the suites push down to the engine (DuckDB, or PostgreSQL for the layers dbt
+builds there).
 
 `{batch}` in a query is Great Expectations' placeholder for the suite's batch. GX substitutes it
-with or without an alias depending on whether the query joins, so the queries here always read
-it as `(select * from {batch}) as <name>`, which is valid either way.
+with an alias when the query has no join and without one when it has, so the queries here read
+it as `(select * from {batch}) as <name>` and never join it: PostgreSQL wants every subquery in
+FROM aliased, which a join's substitution would break.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 It depends on every published mart (kpi_*, dim_*, bridge_*), so it runs after dbt has built
 them and after their blocking checks passed: a failed blocking check or dbt test skips it, and
 the serving file stays byte for byte as it was. It reads the build's file, so it runs in the
-writer pool like every step that opens it.
+writer pool like every step that opens it. When dbt builds on another engine (SALES_DBT_TARGET),
+the published marts are first brought from there into the DuckDB file (`fetch_marts`).
 """
 
 # No `from __future__ import annotations`: Dagster reads the asset function's annotations.
@@ -12,6 +13,8 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration import config
+from orchestration.engines.fetch_marts import fetch_marts
+from orchestration.engines.targets import DUCKDB, dbt_target
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource, retry_on_lock
 from orchestration.serving.publish import PUBLISHED_PREFIXES, publish
 from orchestration.transformation.assets import dbt_warehouse_models
@@ -48,6 +51,8 @@ def serving_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     with retry_on_lock(context):
+        if dbt_target() != DUCKDB:  # dbt built the marts on another engine: bring them here first
+            context.log.info(fetch_marts(dbt_target(), Path(warehouse.database_path)).summary())
         publication = publish(
             Path(warehouse.database_path),
             Path(warehouse.serving_path),

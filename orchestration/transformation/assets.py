@@ -11,6 +11,7 @@ import json
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -18,6 +19,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from pydantic import Field
 
 from orchestration import config as project_config
+from orchestration.engines.handoff import hand_off
 from orchestration.engines.targets import DUCKDB, dbt_target
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource, retry_on_lock
 from orchestration.transformation import daily_selection
@@ -166,6 +168,9 @@ def dbt_warehouse_models(
             f"{len(unchanged)} model(s) and seed(s) unchanged, not rebuilt"
         )
     yield from _unchanged_outputs(context, unchanged)
+    if dbt_target() != DUCKDB:  # the models read `raw` on that engine: bring it up to DuckDB's
+        with retry_on_lock(context):
+            context.log.info(hand_off(dbt_target(), Path(warehouse.database_path)).summary())
     with retry_on_lock(context):
         invocation = dbt.cli(dbt_build_args(config, unchanged), context=context, raise_on_error=False)
         yield from invocation.stream()

@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 from orchestration import config
+from orchestration.config import warehouse_environment
 from orchestration.console import RunConsole, RunStdout, run_log_dir, strip_ansi
 from orchestration.ingestion.manifest import ManifestRow, ensure_raw_schema, insert_manifest_row
 from orchestration.landed_files import LandedFile, StepWindow, format_landed_files, read_landed_files
@@ -269,14 +270,7 @@ def demo_cli(demo_warehouse, tmp_path_factory) -> DemoCli:
     root = tmp_path_factory.mktemp("console")
     landing, warehouse = root / "landing", root / "warehouse.duckdb"
     shutil.copytree(demo_warehouse.landing, landing)
-    env = {
-        **os.environ,
-        "SALES_LANDING_DIR": str(landing),
-        "SALES_WAREHOUSE_PATH": str(warehouse),
-        "SALES_SERVING_PATH": str(root / "serving" / "warehouse.duckdb"),
-        "SALES_QUALITY_DIR": str(root / "quality"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-    }
+    env = {**os.environ, **warehouse_environment(root, landing)}
     env.pop("DBT_USE_COLORS", None)
     plain = _cli(["run"], env)
     verbose = _cli(["run", "-v"], env)

@@ -42,6 +42,7 @@ from orchestration.automation.recovery import (
     recover_crashed_runs,
     this_process,
 )
+from orchestration.config import warehouse_environment
 from orchestration.ingestion.contract import OBJECTS
 from orchestration.resources import WAREHOUSE_WRITER_POOL
 
@@ -275,14 +276,7 @@ def _read_until(lines: queue.Queue, pattern: str, seen: list[str], timeout: floa
 def test_a_waiting_run_names_the_run_holding_the_slot_and_gets_it_when_that_run_dies(tmp_path, monkeypatch):
     landing = tmp_path / "landing"
     write_file(landing, "salesforce/UserRole/roles.csv", USER_ROLES_CSV)
-    env = {
-        **os.environ,
-        "SALES_LANDING_DIR": str(landing),
-        "SALES_WAREHOUSE_PATH": str(tmp_path / "warehouse.duckdb"),
-        "SALES_QUALITY_DIR": str(tmp_path / "quality"),
-        "SALES_SERVING_PATH": str(tmp_path / "serving.duckdb"),  # nothing under data/
-        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
-    }
+    env = {**os.environ, **warehouse_environment(tmp_path, landing)}  # nothing under data/
     monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
     instance_module.ensure_dagster_home()
     holder_process, holder_tags = _start_owner()
@@ -464,14 +458,7 @@ def test_runs_killed_at_five_points_block_nothing_and_a_plain_run_rebuilds_the_s
 ):
     landing, database, home = tmp_path / "landing", tmp_path / "warehouse.duckdb", tmp_path / "dagster_home"
     shutil.copytree(demo_warehouse.landing, landing)  # keeps modification times: same landing order
-    env = {
-        **os.environ,
-        "SALES_LANDING_DIR": str(landing),
-        "SALES_WAREHOUSE_PATH": str(database),
-        "SALES_QUALITY_DIR": str(tmp_path / "quality"),
-        "SALES_SERVING_PATH": str(tmp_path / "serving.duckdb"),  # nothing under data/
-        "DAGSTER_HOME": str(home),
-    }
+    env = {**os.environ, **warehouse_environment(tmp_path, landing)}  # nothing under data/
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     crashed: list[str] = []
     try:

@@ -188,7 +188,7 @@ def test_the_checker_fails_on_gx_stock_pages_and_on_each_kind_of_outside_link(si
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
-    from orchestration.quality.gx_duckdb import quality_context
+    from orchestration.quality.gx_context import quality_context
 
     context = quality_context(QualitySettings(quality_dir=site.parent))
     key = next(

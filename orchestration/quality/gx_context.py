@@ -1,18 +1,20 @@
-"""Great Expectations 1.x on DuckDB: an ephemeral context whose expectations are pushed down.
+"""Great Expectations 1.x on the warehouse: an ephemeral context whose expectations are pushed
+down to the engine (DuckDB, or PostgreSQL when dbt builds there: `SALES_DBT_TARGET`).
 
 GX has no DuckDB data source; its SQL data source reaches DuckDB through duckdb-engine. Out of
 the box every expectation then fails *silently* (success False, an empty result, "list index out
 of range" only in `exception_info`): GX runs each query on a connection it closes before reading
 the rows, and closing a DuckDB connection discards the pending result (GX #11579,
 duckdb_engine #734). GX keeps one connection open for the dialects listed in the private
-`_PERSISTED_CONNECTION_DIALECTS` (SQLite, SQL Server, ...): `_keep_one_duckdb_connection` adds
-DuckDB to that list. great-expectations is pinned (pyproject.toml) for that reason, and the
-tests fail if the patch stops taking effect.
+`_PERSISTED_CONNECTION_DIALECTS` (SQLite, SQL Server, ...): `_keep_one_connection` adds DuckDB
+to that list, and PostgreSQL, whose temp tables (the staging suites') live only as long as the
+connection that made them. great-expectations is pinned (pyproject.toml) for that reason, and
+the tests fail if the patch stops taking effect.
 
-Everything is computed in DuckDB: each expectation becomes aggregate queries (counts of
+Everything is computed in the engine: each expectation becomes aggregate queries (counts of
 unexpected values) plus a `limit`ed query for sample values; nothing is loaded into pandas.
-Connections are read-only and closed when the session ends, so dbt (another process) can open
-the file right after.
+DuckDB connections are read-only and closed when the session ends, so dbt (another process) can
+open the file right after.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from great_expectations.data_context import EphemeralDataContext
 from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
 
 from orchestration.duckdb_memory import CURRENT_TEMP_DIR, memory_statements
+from orchestration.engines.targets import PostgresSettings
 from orchestration.quality import docs_offline
 from orchestration.quality.settings import QualitySettings
 
@@ -40,18 +43,18 @@ class _DialectName(str):
         return str(self)
 
 
-def _keep_one_duckdb_connection() -> None:
+def _keep_one_connection(dialect: str) -> None:
     from great_expectations.execution_engine import sqlalchemy_execution_engine as engine_module
 
     dialects = getattr(engine_module, "_PERSISTED_CONNECTION_DIALECTS", None)
     if dialects is None:
         raise RuntimeError(
-            "great_expectations no longer has _PERSISTED_CONNECTION_DIALECTS: the DuckDB one-connection "
-            "patch needs updating (orchestration/quality/gx_duckdb.py) before upgrading GX"
+            "great_expectations no longer has _PERSISTED_CONNECTION_DIALECTS: the one-connection "
+            "patch needs updating (orchestration/quality/gx_context.py) before upgrading GX"
         )
-    if any(str(getattr(d, "value", d)).lower() == "duckdb" for d in dialects):
+    if any(str(getattr(d, "value", d)).lower() == dialect for d in dialects):
         return
-    engine_module._PERSISTED_CONNECTION_DIALECTS = (*dialects, _DialectName("duckdb"))
+    engine_module._PERSISTED_CONNECTION_DIALECTS = (*dialects, _DialectName(dialect))
 
 
 def _filesystem(path: Path) -> dict:
@@ -102,7 +105,7 @@ def quality_context(settings: QualitySettings) -> EphemeralDataContext:
 @contextmanager
 def duckdb_datasource(context: EphemeralDataContext, database: Path) -> Iterator[object]:
     """A read-only SQL data source on the warehouse file, its one connection closed on exit."""
-    _keep_one_duckdb_connection()
+    _keep_one_connection("duckdb")
     url = f"duckdb:///{Path(database).resolve()}"
     source = context.data_sources.add_sql(
         name="warehouse",
@@ -114,6 +117,24 @@ def duckdb_datasource(context: EphemeralDataContext, database: Path) -> Iterator
         _, rows = query(source, CURRENT_TEMP_DIR)
         for statement in memory_statements(rows[0][0]):  # the suites' temp tables can be large
             execute(source, statement)
+        yield source
+    finally:
+        _close(source)
+
+
+@contextmanager
+def postgres_datasource(context: EphemeralDataContext, server: PostgresSettings) -> Iterator[object]:
+    """A SQL data source on the PostgreSQL database dbt builds in, its one connection closed on exit."""
+    _keep_one_connection("postgresql")
+    source = context.data_sources.add_sql(
+        name="warehouse",
+        connection_string=server.sqlalchemy_url(),
+        # Autocommit: a failed query (a suite that cannot run) must not abort the transaction
+        # every later suite's queries would run in; temp tables live as long as the session.
+        kwargs={"isolation_level": "AUTOCOMMIT", "connect_args": {"options": "-c timezone=UTC"}},
+        create_temp_table=False,
+    )
+    try:
         yield source
     finally:
         _close(source)
