@@ -79,6 +79,12 @@
             source('salesforce', 'lead'), source('salesforce', 'lead_history'),
             source('salesforce', 'opportunity'),
         ],
+        'activity_log': [source('activity', 'activities')],
+        'tasks': [source('salesforce', 'task')],
+        'events': [source('salesforce', 'event')],
+        'leads_staged': [source('salesforce', 'lead')],
+        'lead_histories': [source('salesforce', 'lead_history')],
+        'opportunity_histories': [source('salesforce', 'opportunity_history')],
     } -%}
     {%- do return(chains[chain]) -%}
 {%- endmacro %}

@@ -1,3 +1,7 @@
+-- Incremental by record (macros/incremental_staging.sql): a daily run re-derives only the
+-- records with a newly loaded raw row; the full_refresh job rebuilds it whole.
+{{ config(**staging_incremental_config('activity_log', 'activity_id', 'activity_id')) }}
+
 with
 
 source as (
@@ -20,6 +24,7 @@ source as (
         _source_line,
         _file_landed_at
     from {{ source('activity', 'activities') }}
+    {{ changed_records_filter('activity_log', 'activity_id') }}
 
 ),
 

@@ -1,3 +1,7 @@
+-- Incremental by record (macros/incremental_staging.sql): a daily run re-derives only the
+-- records with a newly loaded raw row; the full_refresh job rebuilds it whole.
+{{ config(**staging_incremental_config('events', 'event_id')) }}
+
 with
 
 source as (
@@ -21,6 +25,7 @@ source as (
         _source_line,
         _file_landed_at
     from {{ source('salesforce', 'event') }}
+    {{ changed_records_filter('events') }}
 
 ),
 

@@ -4,6 +4,11 @@
     Email, Phone, FirstName, LastName, addresses and custom fields, which are personal data.
     Add a field here only if its values can never identify a person.
 -#}
+
+-- Incremental by record (macros/incremental_staging.sql): a daily run re-derives only the
+-- records with a newly loaded raw row; the full_refresh job rebuilds it whole.
+{{ config(**staging_incremental_config('lead_histories', 'lead_history_id')) }}
+
 {%- set non_personal_fields = [
     'status',
     'leadsource',
@@ -34,6 +39,7 @@ source as (
         _source_line,
         _file_landed_at
     from {{ source('salesforce', 'lead_history') }}
+    {{ changed_records_filter('lead_histories') }}
 
 ),
 

@@ -1,3 +1,7 @@
+-- Incremental by record (macros/incremental_staging.sql): a daily run re-derives only the
+-- records with a newly loaded raw row; the full_refresh job rebuilds it whole.
+{{ config(**staging_incremental_config('opportunity_histories', 'opportunity_history_id')) }}
+
 with
 
 source as (
@@ -18,6 +22,7 @@ source as (
         _source_line,
         _file_landed_at
     from {{ source('salesforce', 'opportunity_history') }}
+    {{ changed_records_filter('opportunity_histories') }}
 
 ),
 

@@ -1,3 +1,7 @@
+-- Incremental by record (macros/incremental_staging.sql): a daily run re-derives only the
+-- records with a newly loaded raw row; the full_refresh job rebuilds it whole.
+{{ config(**staging_incremental_config('tasks', 'task_id')) }}
+
 with
 
 source as (
@@ -22,6 +26,7 @@ source as (
         _source_line,
         _file_landed_at
     from {{ source('salesforce', 'task') }}
+    {{ changed_records_filter('tasks') }}
 
 ),
 
