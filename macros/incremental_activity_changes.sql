@@ -18,8 +18,9 @@
     row touches, so an activity moved to another week empties its old week too. Touched are:
     activity-log records with a new row; Tasks and Events with a new row; the Tasks and Events
     any version of those log rows names in crm_activity_id (counted once: the log row replaces
-    them); and the Tasks and Events any version of which points (WhatId) at an opportunity with
-    a new row (their opportunity_id depends on the opportunity existing).
+    them); and the Tasks and Events any version of which points (WhatId) at an opportunity whose
+    existence may have changed (their opportunity_id depends on the opportunity existing, and on
+    nothing else of it: `opportunities_existence_changed`).
 #}
 {% macro activity_periods_changed(grain) -%}
     {%- set activity_log = source('activity', 'activities') -%}
@@ -57,7 +58,24 @@
     union all
     select pointing.id
     from {{ crm_relation }} as pointing
-    where pointing.what_id in ({{ keys_loaded_since_watermark(opportunities, 'id') }})
+    where pointing.what_id in ({{ opportunities_existence_changed(opportunities) }})
+{%- endmacro %}
+
+{#
+    Opportunities with a new row whose existence (a newest version not deleted) may differ from
+    the model's last build: none of its rows is older than the watermark (it is new), or a version,
+    old or new, is deleted (deleted or restored). One whose every version is live existed then
+    and exists now, so the Tasks and Events pointing at it keep their opportunity_id: a day's
+    stage changes, which touch opportunities with activities in many weeks, re-select none.
+#}
+{% macro opportunities_existence_changed(opportunities) -%}
+    select opportunity_versions.id
+    from {{ opportunities }} as opportunity_versions
+    where opportunity_versions.id in ({{ keys_loaded_since_watermark(opportunities, 'id') }})
+    group by opportunity_versions.id
+    having
+        min(opportunity_versions._loaded_at) > {{ incremental_watermark() }}
+        or max(case when opportunity_versions.is_deleted then 1 else 0 end) = 1
 {%- endmacro %}
 
 {#
