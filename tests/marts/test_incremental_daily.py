@@ -384,3 +384,45 @@ def test_a_filter_missing_the_old_week_of_a_moved_activity_fails_the_comparison(
         "marts.fct_activities",
         "marts.kpi_activity_time_allocation",
     } <= set(differences)
+
+
+def test_an_opportunity_reselects_its_activities_weeks_only_when_its_existence_changes(
+    demo_warehouse, tmp_path
+):
+    """One drop: a live opportunity's stage changes (its Tasks keep their opportunity_id, so their
+    weeks are not rebuilt: a row of one, tampered with, stays so), and another opportunity is
+    deleted (its Tasks, in weeks nothing else touches, lose their opportunity_id)."""
+    landing, database = _start(demo_warehouse, tmp_path)
+    stamp = "2027-01-01 00:00:00"
+    task_weeks = (
+        "select opportunity_id, week_start, activity_key from marts.fct_activities "
+        "where source = 'task' and opportunity_id is not null"
+    )
+    with duckdb.connect(str(database)) as con:
+        deleted, changed, tampered = con.execute(
+            f"with task_weeks as ({task_weeks}) "
+            "select gone.opportunity_id, live.opportunity_id, live.activity_key "
+            "from task_weeks as gone inner join task_weeks as live "
+            "on live.opportunity_id <> gone.opportunity_id and live.week_start not in "
+            "(select week_start from task_weeks where opportunity_id = gone.opportunity_id) "
+            "order by gone.opportunity_id, live.opportunity_id, live.activity_key limit 1"
+        ).fetchone()
+        _correct(con, landing, "Opportunity", changed, stamp, stage_name="'Negotiation/Review'")
+        _correct(con, landing, "Opportunity", deleted, stamp, is_deleted="true")
+        con.execute("update marts.fct_activities set minutes = -1 where activity_key = ?", [tampered])
+    _load(landing, database)
+    _daily_build(PROJECT_ROOT, database, tmp_path / "target")
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute(
+            "select minutes from marts.fct_activities where activity_key = ?", [tampered]
+        ).fetchone() == (-1,)
+        assert con.execute(
+            "select count(*) from marts.fct_activities where source = 'task' and opportunity_id = ?",
+            [deleted],
+        ).fetchone() == (0,)
+        assert (
+            con.execute(
+                "select count(*) from staging.stg_salesforce__tasks where what_id = ?", [deleted]
+            ).fetchone()[0]
+            > 0
+        )
