@@ -112,26 +112,34 @@
     reselected(expression, changed_sql): `expression in (<the values changed_sql returns>)`, the
     values run once when the model (or hook) is rendered and written as literals, so the engine
     prunes by them instead of joining the change query (on 2M activity rows the subquery form
-    cost as much as the full build); `false` when nothing changed.
+    cost as much as the full build); `false` when nothing changed. A model filtering several
+    inputs by the same values runs the query once (`changed_values`) and writes each filter with
+    `in_values`.
 #}
 {% macro reselected(expression, changed_sql) -%}
+    {{ in_values(expression, changed_values(changed_sql)) }}
+{%- endmacro %}
+
+{% macro changed_values(changed_sql) -%}
     {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {{ return(run_query(changed_sql).columns[0].values() | reject('none') | list) }}
+{%- endmacro %}
+
+{% macro in_values(expression, values) -%}
+    {%- if values | length == 0 -%}
         false
     {%- else -%}
-        {%- set values = run_query(changed_sql).columns[0].values() | reject('none') | list -%}
-        {%- if values | length == 0 -%}
-            false
-        {%- else -%}
-            {{ expression }} in (
-            {%- for value in values -%}
-                {%- if value is string -%}
-                    '{{ value | replace("'", "''") }}'
-                {%- else -%}
-                    cast('{{ value }}' as date)
-                {%- endif -%}
-                {{- ", " if not loop.last -}}
-            {%- endfor -%})
-        {%- endif -%}
+        {{ expression }} in (
+        {%- for value in values -%}
+            {%- if value is string -%}
+                '{{ value | replace("'", "''") }}'
+            {%- else -%}
+                cast('{{ value }}' as date)
+            {%- endif -%}
+            {{- ", " if not loop.last -}}
+        {%- endfor -%})
     {%- endif -%}
 {%- endmacro %}
 
