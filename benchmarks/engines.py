@@ -23,6 +23,7 @@ from typing import TypeVar
 
 import duckdb
 
+from orchestration.config import warehouse_environment
 from orchestration.engines.compare import compare_with_postgres, compare_with_spark
 from orchestration.engines.dbt_command import run_dbt
 from orchestration.engines.handoff import SPARK_DIR_ENV, handoff_to_postgres, handoff_to_spark
@@ -42,13 +43,8 @@ def timed(label: str, step: Callable[[], T]) -> tuple[T, float]:
 
 def load_raw(landing: Path, work: Path) -> Path:
     """The landing folder loaded into a fresh DuckDB warehouse by the ingestion assets alone."""
-    warehouse = work / "warehouse.duckdb"
-    os.environ.update(
-        SALES_LANDING_DIR=str(landing),
-        SALES_WAREHOUSE_PATH=str(warehouse),
-        SALES_QUALITY_DIR=str(work / "quality"),
-        SALES_SERVING_PATH=str(work / "serving" / "warehouse.duckdb"),
-    )
+    os.environ.update(warehouse_environment(work, landing))
+    warehouse = Path(os.environ["SALES_WAREHOUSE_PATH"])
     from orchestration.definitions import build_definitions
 
     definitions = build_definitions()
