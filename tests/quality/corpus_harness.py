@@ -37,11 +37,13 @@ STAGING_SELECTOR = "path:models/staging"  # dbt selector of the staging models
 
 
 def dbt_build_models(warehouse: Path, workdir: Path, select: str | None = None) -> None:
-    """`dbt build` of seeds and models (no tests; only `select` when given) into `warehouse`,
-    with its own target folder."""
+    """`dbt build --full-refresh` of seeds and models (no tests; only `select` when given) into
+    `warehouse`, with its own target folder. A full refresh: the tests plant defects by editing raw
+    rows in place, which the incremental models (staging included) would not see as new."""
     dbt = Path(sys.executable).with_name("dbt")
     command = [
-        str(dbt), "build", "--quiet", "--exclude", "resource_type:test", "resource_type:unit_test",
+        str(dbt), "build", "--full-refresh", "--quiet",
+        "--exclude", "resource_type:test", "resource_type:unit_test",
         "--project-dir", str(config.PROJECT_ROOT), "--profiles-dir", str(config.PROJECT_ROOT / "profiles"),
         "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
         *(["--select", select] if select else []),
