@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.engines.targets import DUCKDB, dbt_target
 from orchestration.headlines import format_headlines, latest_full_quarter, read_headlines
 from orchestration.ingestion.contract import CORE_OBJECTS, OBJECTS, OPTIONAL_OBJECTS
 
@@ -41,6 +42,8 @@ def warehouse_summary(database_path: Path) -> str:
             f"{'staging.' + name:<52}{_fmt(_count(con, 'staging.' + name)):>12}"
             for name in _tables(con, "staging")
         ]
+        if dbt_target() != DUCKDB:  # this file holds raw and the published marts only
+            lines.append(f"  (dbt builds on {dbt_target()}, SALES_DBT_TARGET: its staging tables are there)")
         manifest = con.execute(
             "select status, count(*), sum(rows_loaded), sum(rows_rejected) "
             "from raw.load_manifest group by status order by status"
