@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.engines.targets import POSTGRES, SPARK, PostgresSettings, dbt_target_path
+from orchestration.ingestion.manifest import quote_ident, quote_literal
 from orchestration.serving.publish import PUBLISHED_PREFIXES
 
 MARTS_SCHEMA = "marts"
@@ -68,14 +69,6 @@ def duckdb_type(table: str, column: str, data_type: str, precision: int | None, 
     return _DUCKDB_TYPES[data_type]
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _replace_marts(warehouse: Path, tables: dict[str, str], comments: list[str] = ()) -> dict[str, int]:
     """In one transaction, each `marts.<table>` of the DuckDB warehouse replaced by the rows of
     a `select` (its value in `tables`), then `comments` run; returns the row counts."""
@@ -84,8 +77,10 @@ def _replace_marts(warehouse: Path, tables: dict[str, str], comments: list[str] 
         con.execute("begin")
         con.execute(f"create schema if not exists {MARTS_SCHEMA}")
         for table, select in tables.items():
-            con.execute(f"create or replace table {MARTS_SCHEMA}.{_ident(table)} as {select}")
-            counts[table] = con.execute(f"select count(*) from {MARTS_SCHEMA}.{_ident(table)}").fetchone()[0]
+            con.execute(f"create or replace table {MARTS_SCHEMA}.{quote_ident(table)} as {select}")
+            counts[table] = con.execute(
+                f"select count(*) from {MARTS_SCHEMA}.{quote_ident(table)}"
+            ).fetchone()[0]
         for statement in comments:
             con.execute(statement)
         con.execute("commit")
@@ -108,6 +103,7 @@ def fetch_from_postgres(server: PostgresSettings, warehouse: Path) -> FetchedMar
             ]
             selects, comments = {}, []
             for table, comment in marts:
+                relation = f"{MARTS_SCHEMA}.{quote_ident(table)}"
                 cursor.execute(
                     "select column_name, data_type, numeric_precision, numeric_scale, col_description("
                     "format('%%I.%%I', table_schema, table_name)::regclass, ordinal_position) "
@@ -118,24 +114,22 @@ def fetch_from_postgres(server: PostgresSettings, warehouse: Path) -> FetchedMar
                 columns = cursor.fetchall()
                 csv_file = Path(scratch) / f"{table}.csv"
                 with open(csv_file, "w", encoding="utf-8") as out:
-                    cursor.copy_expert(
-                        f"copy {MARTS_SCHEMA}.{_ident(table)} to stdout with (format csv)", out
-                    )
+                    cursor.copy_expert(f"copy {relation} to stdout with (format csv)", out)
                 types = ", ".join(
-                    f"{_literal(name)}: {_literal(duckdb_type(table, name, kind, precision, scale))}"
-                    for name, kind, precision, scale, _ in columns
+                    f"{quote_literal(name)}: {quote_literal(duckdb_type(table, name, *kind))}"
+                    for name, *kind, _ in columns
                 )
                 # PostgreSQL writes NULL unquoted-empty and '' as "": DuckDB reads them back apart
                 # only with allow_quoted_nulls off; booleans come as t/f, which DuckDB reads.
                 selects[table] = (
-                    f"select * from read_csv({_literal(str(csv_file))}, header = false, "
+                    f"select * from read_csv({quote_literal(str(csv_file))}, header = false, "
                     f"columns = {{{types}}}, allow_quoted_nulls = false, auto_detect = false, "
                     "quote = '\"', escape = '\"', delim = ',')"
                 )
                 if comment:
-                    comments.append(f"comment on table {MARTS_SCHEMA}.{_ident(table)} is {_literal(comment)}")
+                    comments.append(f"comment on table {relation} is {quote_literal(comment)}")
                 comments += [
-                    f"comment on column {MARTS_SCHEMA}.{_ident(table)}.{_ident(name)} is {_literal(text)}"
+                    f"comment on column {relation}.{quote_ident(name)} is {quote_literal(text)}"
                     for name, *_, text in columns
                     if text
                 ]
@@ -165,8 +159,8 @@ def fetch_from_spark(spark_warehouse: Path, warehouse: Path) -> FetchedMarts:
         table = folder.name
         if not (folder.is_dir() and table.startswith(PUBLISHED_PREFIXES)):
             continue
-        files = f"read_parquet({_literal(str(folder / '**' / '*.parquet'))}, hive_partitioning = true)"
-        columns = ", ".join(_ident(c) for c in order.get(table, [])) or "*"
+        files = f"read_parquet({quote_literal(str(folder / '**' / '*.parquet'))}, hive_partitioning = true)"
+        columns = ", ".join(quote_ident(c) for c in order.get(table, [])) or "*"
         selects[table] = f"select {columns} from {files}"
     fetched.tables = _replace_marts(warehouse, selects)
     fetched.seconds = time.perf_counter() - started
