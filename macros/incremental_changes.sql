@@ -109,94 +109,43 @@
 {%- endmacro %}
 
 {#
-    reselected(expression, changed_sql): `expression in (<the values changed_sql returns>)`, the
-    values run once when the model (or hook) is rendered and written as literals, so the engine
-    prunes by them instead of joining the change query (on 2M activity rows the subquery form
-    cost as much as the full build); `false` when nothing changed. A model filtering several
-    inputs by the same values runs the query once (`changed_values`) and writes each filter with
-    `in_values`.
+    config() of an incremental model of `chain` re-selecting whole periods (`reselects`:
+    'periods', dates) or records ('records', keys): `changed` is the call (as text, rendered
+    when the hook runs) of the change macro selecting them, `unique_key` the model's column
+    holding them, `delete_expression` the (text) Jinja expression compared instead for a model
+    without such a column. The pre-hooks record the re-selection once per build
+    (macros/incremental_reselections.sql) and drop those rows; the model reads the same record.
+    delete+insert on DuckDB and PostgreSQL; on Spark insert_overwrite of the partitions when the
+    key is a period column, a plain table otherwise (insert_overwrite replaces whole partitions
+    only).
 #}
-{% macro reselected(expression, changed_sql) -%}
-    {{ in_values(expression, changed_values(changed_sql)) }}
-{%- endmacro %}
-
-{% macro changed_values(changed_sql) -%}
-    {%- if not execute -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {{ return(run_query(changed_sql).columns[0].values() | reject('none') | list) }}
-{%- endmacro %}
-
-{% macro in_values(expression, values) -%}
-    {%- if values | length == 0 -%}
-        false
-    {%- else -%}
-        {{ expression }} in (
-        {%- for value in values -%}
-            {%- if value is string -%}
-                '{{ value | replace("'", "''") }}'
-            {%- else -%}
-                cast('{{ value }}' as date)
-            {%- endif -%}
-            {{- ", " if not loop.last -}}
-        {%- endfor -%})
-    {%- endif -%}
-{%- endmacro %}
-
-{#
-    pre-hook: drop the rows of the re-selected periods (or records) before the new ones go
-    in. delete+insert alone deletes only the keys the new rows carry, so a week whose every
-    activity was deleted or moved away would keep its old rows. No-op on a full build.
-#}
-{% macro delete_reselected(column, changed_sql) -%}
-    {{ return(adapter.dispatch('delete_reselected')(column, changed_sql)) }}
-{%- endmacro %}
-
-{% macro default__delete_reselected(column, changed_sql) -%}
-    {%- if is_incremental() %}
-    delete from {{ this }}
-    where {{ reselected(column, changed_sql) }}
-    {%- endif %}
-{%- endmacro %}
-
-{#
-    Spark on Parquet has no DELETE: insert_overwrite replaces the partitions the new rows
-    fill; a partition left with no row keeps its old rows until the full_refresh job.
-#}
-{% macro spark__delete_reselected(column, changed_sql) -%}
-{%- endmacro %}
-
-{#
-    config() of an incremental model of `chain` re-selecting whole `unique_key` values (a
-    period column, or a record key): delete+insert on DuckDB and PostgreSQL; on Spark
-    insert_overwrite of the partitions when the key is a period, a plain table when it is a
-    record key (insert_overwrite replaces whole partitions only). `changed` is the call (as
-    text, rendered when the hook runs) of the change macro selecting the keys to re-select;
-    `delete_expression` is the (text) Jinja expression the pre-hook compares to them, for a
-    model without a key column (default: the key column's name).
-#}
-{% macro incremental_config(chain, unique_key, changed, partitioned=true, delete_expression=none) -%}
+{% macro incremental_config(chain, unique_key, changed, reselects='periods', delete_expression=none) -%}
+    {%- set compared = delete_expression or ("'" ~ unique_key ~ "'") -%}
+    {%- set pre_hooks = [
+        "{{ forget_reselections() }}",
+        "{{ record_reselection('" ~ reselects ~ "', " ~ compared ~ ", " ~ changed ~ ") }}",
+        "{{ delete_reselected('" ~ reselects ~ "', " ~ compared ~ ") }}",
+    ] -%}
     {%- set watermark_hook = "{{ record_incremental_watermark('" ~ chain ~ "') }}" -%}
     {%- if target.type == 'spark' -%}
-        {%- if partitioned -%}
+        {%- if reselects == 'periods' and unique_key -%}
             {%- do return({
                 'materialized': 'incremental',
                 'incremental_strategy': 'insert_overwrite',
                 'partition_by': [unique_key],
                 'file_format': 'parquet',
                 'on_schema_change': 'fail',
+                'pre_hook': pre_hooks,
                 'post_hook': [watermark_hook],
             }) -%}
         {%- endif -%}
         {%- do return({'materialized': 'table', 'file_format': 'parquet'}) -%}
     {%- endif -%}
-    {%- set compared = delete_expression or ("'" ~ unique_key ~ "'") -%}
-    {%- set delete_hook = "{{ delete_reselected(" ~ compared ~ ", " ~ changed ~ ") }}" -%}
     {%- set config = {
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
         'on_schema_change': 'fail',
-        'pre_hook': [delete_hook],
+        'pre_hook': pre_hooks,
         'post_hook': [watermark_hook],
     } -%}
     {%- if unique_key -%}

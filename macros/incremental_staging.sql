@@ -7,7 +7,7 @@
     table whole. On Spark (Parquet, no DELETE) the model stays a table.
 
     {{ config(**staging_incremental_config('tasks', 'task_id')) }} in the model, and
-    `{{ changed_records_filter('tasks') }}` after its `from {{ source(...) }}`.
+    `{{ changed_records_filter() }}` after its `from {{ source(...) }}`.
 #}
 
 {% macro staging_incremental_config(chain, key, raw_key='id') -%}
@@ -18,27 +18,24 @@
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
         'on_schema_change': 'fail',
-        'pre_hook': ["{{ delete_changed_records('" ~ chain ~ "', '" ~ key ~ "', '" ~ raw_key ~ "') }}"],
+        'pre_hook': [
+            "{{ forget_reselections() }}",
+            "{{ record_reselection('records', '" ~ key ~ "', changed_record_keys('" ~ chain ~ "', '" ~ raw_key ~ "')) }}",
+            "{{ delete_reselected('records', '" ~ key ~ "') }}",
+        ],
         'post_hook': ["{{ record_incremental_watermark('" ~ chain ~ "') }}"],
     }) -%}
 {%- endmacro %}
 
-{# The raw keys of the records with a row loaded since the watermark (a subquery, not literals:
-   a day brings tens of thousands of records). #}
+{# The raw keys of the records with a row loaded since the watermark (the pre-hook records them:
+   macros/incremental_reselections.sql). #}
 {% macro changed_record_keys(chain, raw_key) -%}
     select changed_records.changed_key
     from ({{ keys_loaded_since_watermark(incremental_change_sources(chain)[0], raw_key) }}) as changed_records
 {%- endmacro %}
 
-{% macro changed_records_filter(chain, raw_key='id') -%}
+{% macro changed_records_filter(raw_key='id') -%}
     {%- if is_incremental() %}
-    where {{ raw_key }} in ({{ changed_record_keys(chain, raw_key) }})
-    {%- endif %}
-{%- endmacro %}
-
-{% macro delete_changed_records(chain, key, raw_key) -%}
-    {%- if is_incremental() %}
-    delete from {{ this }}
-    where {{ key }} in ({{ changed_record_keys(chain, raw_key) }})
+    where {{ reselected('records', raw_key) }}
     {%- endif %}
 {%- endmacro %}

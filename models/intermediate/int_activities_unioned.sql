@@ -9,14 +9,12 @@
     chain='activities',
     unique_key=none,
     changed="activity_periods_changed('week')",
-    partitioned=false,
     delete_expression="week_start('started_at')"
 )) }}
 
 {#- A daily build reads only the re-selected weeks of each input (filtered at the scan: a filter
     after the union left DuckDB materialising the whole activity log, 20M rows, for the two
-    readers of the log's CTE); the weeks' query runs once. #}
-{%- set reselected_weeks = changed_values(activity_periods_changed('week')) if is_incremental() else none %}
+    readers of the log's CTE). #}
 
 with
 
@@ -34,7 +32,7 @@ activity_log as (
         crm_activity_id
     from {{ ref('stg_activity__activities') }}
     {%- if is_incremental() %}
-    where {{ in_values(week_start('started_at'), reselected_weeks) }}
+    where {{ reselected('periods', week_start('started_at')) }}
     {%- endif %}
 
 ),
@@ -51,7 +49,7 @@ tasks as (
         account_id
     from {{ ref('stg_salesforce__tasks') }}
     {%- if is_incremental() %}
-    where {{ in_values(week_start('cast(activity_date as ' ~ dbt.type_timestamp() ~ ')'), reselected_weeks) }}
+    where {{ reselected('periods', week_start('cast(activity_date as ' ~ dbt.type_timestamp() ~ ')')) }}
     {%- endif %}
 
 ),
@@ -69,7 +67,7 @@ events as (
         account_id
     from {{ ref('stg_salesforce__events') }}
     {%- if is_incremental() %}
-    where {{ in_values(week_start('started_at'), reselected_weeks) }}
+    where {{ reselected('periods', week_start('started_at')) }}
     {%- endif %}
 
 ),

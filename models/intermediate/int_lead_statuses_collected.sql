@@ -9,7 +9,7 @@
     chain='lead_statuses',
     unique_key='lead_id',
     changed="leads_changed(through_conversions=false)",
-    partitioned=false
+    reselects='records'
 )) }}
 
 with
@@ -22,7 +22,7 @@ leads as (
         created_at
     from {{ ref('stg_salesforce__leads') }}
     {%- if is_incremental() %}
-    where {{ reselected('lead_id', leads_changed(through_conversions=false)) }}
+    where {{ reselected('records', 'lead_id') }}
     {%- endif %}
 
 ),
@@ -38,7 +38,7 @@ lead_histories as (
         created_at
     from {{ ref('stg_salesforce__lead_histories') }}
     {%- if is_incremental() %}
-    where {{ reselected('lead_id', leads_changed(through_conversions=false)) }}
+    where {{ reselected('records', 'lead_id') }}
     {%- endif %}
 
 ),

@@ -25,7 +25,7 @@ activities as (
         opportunity_id
     from {{ ref('int_activities_unioned') }}
     {%- if is_incremental() %}
-    where {{ reselected(week_start('started_at'), activity_periods_changed('week')) }}
+    where {{ reselected('periods', week_start('started_at')) }}
     {%- endif %}
 
 ),

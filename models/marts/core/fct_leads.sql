@@ -7,7 +7,7 @@
     chain='leads',
     unique_key='lead_id',
     changed="leads_changed(through_conversions=true)",
-    partitioned=false
+    reselects='records'
 )) }}
 
 with
@@ -25,7 +25,7 @@ leads as (
         created_at
     from {{ ref('stg_salesforce__leads') }}
     {%- if is_incremental() %}
-    where {{ reselected('lead_id', leads_changed(through_conversions=true)) }}
+    where {{ reselected('records', 'lead_id') }}
     {%- endif %}
 
 ),
@@ -38,7 +38,7 @@ lead_statuses as (
         first_entered_at
     from {{ ref('int_lead_statuses_collected') }}
     {%- if is_incremental() %}
-    where {{ reselected('lead_id', leads_changed(through_conversions=true)) }}
+    where {{ reselected('records', 'lead_id') }}
     {%- endif %}
 
 ),

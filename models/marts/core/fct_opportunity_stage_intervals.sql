@@ -8,7 +8,7 @@
     chain='stage_intervals',
     unique_key='opportunity_id',
     changed="opportunities_changed()",
-    partitioned=false
+    reselects='records'
 )) }}
 
 with
@@ -22,7 +22,7 @@ opportunity_histories as (
         created_at
     from {{ ref('stg_salesforce__opportunity_histories') }}
     {%- if is_incremental() %}
-    where {{ reselected('opportunity_id', opportunities_changed()) }}
+    where {{ reselected('records', 'opportunity_id') }}
     {%- endif %}
 
 ),

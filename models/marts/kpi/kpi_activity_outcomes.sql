@@ -26,7 +26,7 @@ activities as (
         minutes
     from {{ ref('fct_activities') }}
     {%- if is_incremental() %}
-    where {{ reselected('quarter_start', activity_outcome_quarters_changed()) }}
+    where {{ reselected('periods', 'quarter_start') }}
     {%- endif %}
 
 ),
@@ -43,7 +43,7 @@ closed_rep_months as (
         lost_amount
     from {{ ref('int_closed_deals_summed_by_rep_month') }}
     {%- if is_incremental() %}
-    where {{ reselected('cast(' ~ dbt.date_trunc('quarter', 'month_start') ~ ' as date)', activity_outcome_quarters_changed()) }}
+    where {{ reselected('periods', 'cast(' ~ dbt.date_trunc('quarter', 'month_start') ~ ' as date)') }}
     {%- endif %}
 
 ),

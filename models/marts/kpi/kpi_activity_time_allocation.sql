@@ -25,7 +25,7 @@ activities as (
         minutes
     from {{ ref('fct_activities') }}
     {%- if is_incremental() %}
-    where {{ reselected('week_start', activity_periods_changed('week')) }}
+    where {{ reselected('periods', 'week_start') }}
     {%- endif %}
 
 ),

@@ -23,7 +23,7 @@ leads as (
         has_reached_won
     from {{ ref('fct_leads') }}
     {%- if is_incremental() %}
-    where {{ reselected('cohort_month', cohort_months_changed()) }}
+    where {{ reselected('periods', 'cohort_month') }}
     {%- endif %}
 
 ),

@@ -23,7 +23,7 @@ stage_intervals as (
     -- Still-open intervals have no exit and are in no figure.
     where exited_at is not null
     {%- if is_incremental() %}
-        and {{ reselected('exit_quarter_start', stage_exit_quarters_changed()) }}
+        and {{ reselected('periods', 'exit_quarter_start') }}
     {%- endif %}
 
 ),

@@ -24,7 +24,7 @@ source as (
         _source_line,
         _file_landed_at
     from {{ source('activity', 'activities') }}
-    {{ changed_records_filter('activity_log', 'activity_id') }}
+    {{ changed_records_filter('activity_id') }}
 
 ),
 

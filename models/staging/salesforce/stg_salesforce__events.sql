@@ -25,7 +25,7 @@ source as (
         _source_line,
         _file_landed_at
     from {{ source('salesforce', 'event') }}
-    {{ changed_records_filter('events') }}
+    {{ changed_records_filter() }}
 
 ),
 

@@ -39,7 +39,7 @@ source as (
         _source_line,
         _file_landed_at
     from {{ source('salesforce', 'lead_history') }}
-    {{ changed_records_filter('lead_histories') }}
+    {{ changed_records_filter() }}
 
 ),
 

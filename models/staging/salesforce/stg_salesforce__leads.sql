@@ -26,7 +26,7 @@ source as (
         _source_line,
         _file_landed_at
     from {{ source('salesforce', 'lead') }}
-    {{ changed_records_filter('leads_staged') }}
+    {{ changed_records_filter() }}
 
 ),
 

@@ -22,7 +22,7 @@ source as (
         _source_line,
         _file_landed_at
     from {{ source('salesforce', 'opportunity_history') }}
-    {{ changed_records_filter('opportunity_histories') }}
+    {{ changed_records_filter() }}
 
 ),
 

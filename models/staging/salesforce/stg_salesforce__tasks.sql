@@ -26,7 +26,7 @@ source as (
         _source_line,
         _file_landed_at
     from {{ source('salesforce', 'task') }}
-    {{ changed_records_filter('tasks') }}
+    {{ changed_records_filter() }}
 
 ),
 
