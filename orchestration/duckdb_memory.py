@@ -12,12 +12,9 @@ from __future__ import annotations
 import duckdb
 
 from orchestration import config
+from orchestration.sql_quoting import quote_literal
 
 CURRENT_TEMP_DIR = "select current_setting('temp_directory')"
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def memory_statements(current_temp_dir: str | None, spill: bool = True) -> list[str]:
@@ -26,10 +23,10 @@ def memory_statements(current_temp_dir: str | None, spill: bool = True) -> list[
     to the same folder. `spill` False keeps DuckDB's default folder (a connection to another
     file than the warehouse: a temp folder is removed by the instance that made it, so two
     files never share one)."""
-    statements = [f"set memory_limit = {_literal(config.duckdb_memory_limit())}"]
+    statements = [f"set memory_limit = {quote_literal(config.duckdb_memory_limit())}"]
     temp_dir = str(config.duckdb_temp_dir())
     if spill and current_temp_dir != temp_dir:
-        statements.append(f"set temp_directory = {_literal(temp_dir)}")
+        statements.append(f"set temp_directory = {quote_literal(temp_dir)}")
     return statements
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration.engines.targets import POSTGRES, SPARK, PostgresSettings, dbt_target_path
-from orchestration.ingestion.manifest import quote_ident, quote_literal
 from orchestration.serving.publish import PUBLISHED_PREFIXES
+from orchestration.sql_quoting import quote_ident, quote_literal
 
 MARTS_SCHEMA = "marts"
 

@@ -16,7 +16,7 @@ Money with more than two decimals is rounded to cents (the raw type is DECIMAL(1
 from __future__ import annotations
 
 from orchestration.ingestion.contract import Column, ColumnType
-from orchestration.ingestion.manifest import quote_literal
+from orchestration.sql_quoting import quote_literal
 
 # Guards run on every value of every typed column, so they are the cheapest that exclude what
 # DuckDB accepts beyond the contract (measured on 20M rows: LIKE ~1 s, a full regex ~5 s, trim ~4 s).

@@ -37,7 +37,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.ingestion.manifest import quote_literal
 from orchestration.ingestion.staging import (
     STAGE_TABLE,
     TEMP_PREFIX,
@@ -46,6 +45,7 @@ from orchestration.ingestion.staging import (
     duckdb_readable_path,
     staged_name,
 )
+from orchestration.sql_quoting import quote_literal
 
 ERRORS_TABLE = f"{TEMP_PREFIX}reject_errors"
 SCANS_TABLE = f"{TEMP_PREFIX}reject_scans"

@@ -13,6 +13,7 @@ from datetime import datetime
 import duckdb
 
 from orchestration.ingestion.contract import LINEAGE_COLUMNS, OBJECTS, ExtractObject
+from orchestration.sql_quoting import quote_ident
 
 RAW_SCHEMA = "raw"
 MANIFEST_TABLE = f"{RAW_SCHEMA}.load_manifest"
@@ -56,14 +57,6 @@ create table if not exists {REJECTS_TABLE} (
     rejected_at timestamp not null
 )
 """
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def raw_table_ref(obj: ExtractObject) -> str:

@@ -41,8 +41,9 @@ from orchestration.ingestion.casting import native_typed_value, typed_value
 from orchestration.ingestion.columns import ColumnPlan
 from orchestration.ingestion.contract import ColumnType, ExtractObject
 from orchestration.ingestion.csv_reader import CsvHeader
-from orchestration.ingestion.manifest import quote_ident, quote_literal, raw_table_ref
+from orchestration.ingestion.manifest import raw_table_ref
 from orchestration.ingestion.staging import duckdb_readable_path, staged_name
+from orchestration.sql_quoting import quote_ident, quote_literal
 
 _STOP = "one-pass load: a record for the careful path"
 _TEXT_TYPES = (ColumnType.ID, ColumnType.STRING)

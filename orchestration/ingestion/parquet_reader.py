@@ -14,7 +14,6 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orchestration.ingestion.manifest import quote_ident
 from orchestration.ingestion.staging import (
     STAGE_TABLE,
     StagedFile,
@@ -22,6 +21,7 @@ from orchestration.ingestion.staging import (
     duckdb_readable_path,
     staged_name,
 )
+from orchestration.sql_quoting import quote_ident
 
 
 def read_parquet_columns(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingestion.manifest import quote_literal
+from orchestration.sql_quoting import quote_literal
 
 TEMP_PREFIX = "_ingest_"
 STAGE_TABLE = f"{TEMP_PREFIX}stage"

@@ -9,8 +9,9 @@ import duckdb
 from orchestration.ingestion.casting import csv_render, reject_reason, typed_value
 from orchestration.ingestion.columns import ColumnPlan
 from orchestration.ingestion.contract import ExtractObject
-from orchestration.ingestion.manifest import quote_ident, quote_literal, raw_table_ref
+from orchestration.ingestion.manifest import raw_table_ref
 from orchestration.ingestion.staging import TEMP_PREFIX, StagedFile
+from orchestration.sql_quoting import quote_ident, quote_literal
 
 TYPING_BAD_TABLE = f"{TEMP_PREFIX}typing_bad"
 

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from orchestration.sql_quoting import quote_literal
+
 BATCH = "(select * from {batch})"
 
 
-def literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def timestamp_literal(when: datetime) -> str:
-    return literal(when.isoformat(sep=" "))
+    return quote_literal(when.isoformat(sep=" "))
 
 
 def newest_version(relation: str, key: str) -> str:

@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.duckdb_memory import limit_memory
+from orchestration.sql_quoting import quote_ident, quote_literal
 
 # The tables BI reads: the KPI marts and the dimensions and bridges they join to.
 PUBLISHED_PREFIXES = ("kpi_", "dim_", "bridge_")
@@ -74,14 +75,6 @@ def parquet_root(serving_path: Path) -> Path:
     return serving_path.parent / PARQUET_DIR
 
 
-def _literal(value: str | Path) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def published_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
     """The marts of `database` (an attached warehouse) that BI reads, by name."""
     rows = con.execute(
@@ -115,14 +108,15 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, table: str) -> None:
         [table],
     ).fetchone()
     if comment and comment[0]:
-        con.execute(f"comment on table main.{_identifier(table)} is {_literal(comment[0])}")
+        con.execute(f"comment on table main.{quote_ident(table)} is {quote_literal(comment[0])}")
     columns = con.execute(
         "select column_name, comment from duckdb_columns() where database_name = 'build' "
         "and schema_name = 'marts' and table_name = ? and comment is not null and comment <> ''",
         [table],
     ).fetchall()
     for column, text in columns:
-        con.execute(f"comment on column main.{_identifier(table)}.{_identifier(column)} is {_literal(text)}")
+        column_ref = f"main.{quote_ident(table)}.{quote_ident(column)}"
+        con.execute(f"comment on column {column_ref} is {quote_literal(text)}")
 
 
 def _write_serving_file(
@@ -134,15 +128,15 @@ def _write_serving_file(
     try:
         con.execute("set TimeZone = 'UTC'")
         limit_memory(con, spill=False)  # the serving file's own temp folder, not the warehouse's
-        con.execute(f"attach {_literal(build_db)} as build (read_only)")
+        con.execute(f"attach {quote_literal(build_db)} as build (read_only)")
         tables = published_tables(con, "build")
         if not tables:
             raise PublishError(f"{build_db} has no marts to publish (kpi_*, dim_*, bridge_*)")
-        expected = [fingerprint(con, f"build.marts.{_identifier(t)}", t) for t in tables]
+        expected = [fingerprint(con, f"build.marts.{quote_ident(t)}", t) for t in tables]
         newest_file, newest_landed_at = _newest_landed_file(con)
         for table in tables:
             con.execute(
-                f"create table main.{_identifier(table)} as select * from build.marts.{_identifier(table)}"
+                f"create table main.{quote_ident(table)} as select * from build.marts.{quote_ident(table)}"
             )
             _copy_comments(con, table)
         con.execute(
@@ -184,7 +178,7 @@ def verify(path: Path, expected: list[TableFingerprint], build_id: str) -> None:
     try:
         problems = []
         for want in expected:
-            got = fingerprint(con, f"main.{_identifier(want.name)}", want.name)
+            got = fingerprint(con, f"main.{quote_ident(want.name)}", want.name)
             if got != want:
                 problems.append(
                     f"{want.name}: {got.row_count} rows / {got.content_hash}, built {want.row_count}"
@@ -244,7 +238,8 @@ def _write_parquet(serving_file: Path, tables: list[str], root: Path, build_id: 
     try:
         for table in tables:
             con.execute(
-                f"copy main.{_identifier(table)} to {_literal(staging / f'{table}.parquet')} (format parquet)"
+                f"copy main.{quote_ident(table)} to {quote_literal(staging / f'{table}.parquet')} "
+                "(format parquet)"
             )
     finally:
         con.close()

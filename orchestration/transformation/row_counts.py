@@ -14,7 +14,7 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.ingestion.manifest import quote_ident
+from orchestration.sql_quoting import quote_ident
 
 ROW_COUNT = "dagster/row_count"
 

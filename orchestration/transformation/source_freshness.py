@@ -25,7 +25,7 @@ from typing import Any
 import dagster as dg
 
 from orchestration.ingestion.contract import OBJECTS, OPTIONAL_OBJECTS
-from orchestration.ingestion.manifest import quote_ident
+from orchestration.sql_quoting import quote_ident
 from orchestration.transformation.project import dbt_project
 
 CHECK_NAME = "source_freshness"
