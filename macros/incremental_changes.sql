@@ -121,11 +121,7 @@
 #}
 {% macro incremental_config(chain, unique_key, changed, reselects='periods', delete_expression=none) -%}
     {%- set compared = delete_expression or ("'" ~ unique_key ~ "'") -%}
-    {%- set pre_hooks = [
-        "{{ forget_reselections() }}",
-        "{{ record_reselection('" ~ reselects ~ "', " ~ compared ~ ", " ~ changed ~ ") }}",
-        "{{ delete_reselected('" ~ reselects ~ "', " ~ compared ~ ") }}",
-    ] -%}
+    {%- set pre_hooks = reselection_hooks(reselects, compared, changed) -%}
     {%- set watermark_hook = "{{ record_incremental_watermark('" ~ chain ~ "') }}" -%}
     {%- if target.type == 'spark' -%}
         {%- if reselects == 'periods' and unique_key -%}

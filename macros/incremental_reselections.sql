@@ -27,6 +27,16 @@
     )
 {%- endmacro %}
 
+{# The pre-hooks of an incremental model (text, rendered when they run), in order: forget,
+   record, delete. `compared` and `changed_sql` are Jinja expressions, as text. #}
+{% macro reselection_hooks(reselects, compared, changed_sql) -%}
+    {%- do return([
+        "{{ forget_reselections() }}",
+        "{{ record_reselection('" ~ reselects ~ "', " ~ compared ~ ", " ~ changed_sql ~ ") }}",
+        "{{ delete_reselected('" ~ reselects ~ "', " ~ compared ~ ") }}",
+    ]) -%}
+{%- endmacro %}
+
 {% macro reselected_column(reselects) -%}
     {%- if reselects not in ('periods', 'records') -%}
         {{ exceptions.raise_compiler_error("reselects must be 'periods' or 'records', not " ~ reselects) }}

@@ -18,11 +18,9 @@
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
         'on_schema_change': 'fail',
-        'pre_hook': [
-            "{{ forget_reselections() }}",
-            "{{ record_reselection('records', '" ~ key ~ "', changed_record_keys('" ~ chain ~ "', '" ~ raw_key ~ "')) }}",
-            "{{ delete_reselected('records', '" ~ key ~ "') }}",
-        ],
+        'pre_hook': reselection_hooks(
+            'records', "'" ~ key ~ "'", "changed_record_keys('" ~ chain ~ "', '" ~ raw_key ~ "')"
+        ),
         'post_hook': ["{{ record_incremental_watermark('" ~ chain ~ "') }}"],
     }) -%}
 {%- endmacro %}

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from incremental_helpers import copy_demo_warehouse, load_new_files, project_with_edit
 
 from orchestration.config import PROJECT_ROOT
 from orchestration.demo.next_day import generate_next_day
-from orchestration.ingestion.contract import OBJECTS
-from orchestration.ingestion.loader import load_object
 
 pytestmark = pytest.mark.slow
 
@@ -61,13 +59,9 @@ def _dbt(project: Path, database: Path, target: Path, *args: str) -> dict[str, d
 
 def _next_day(demo_warehouse, root: Path) -> Path:
     """A copy of the demo warehouse with the generator's next day loaded."""
-    landing, database = root / "landing", root / "warehouse.duckdb"
-    shutil.copytree(demo_warehouse.landing, landing)
-    shutil.copyfile(demo_warehouse.database, database)
+    landing, database = copy_demo_warehouse(demo_warehouse, root)
     generate_next_day(landing, seed=42)
-    with duckdb.connect(str(database)) as con:
-        loaded = [result for obj in OBJECTS for result in load_object(con, landing, obj, 0.01).files]
-    assert loaded and all(r.status == "loaded" for r in loaded)
+    load_new_files(landing, database)
     return database
 
 
@@ -127,15 +121,7 @@ def test_a_daily_build_checks_the_rebuilt_keys_against_the_whole_table(demo_ware
 
 def test_a_model_writing_its_reselected_rows_twice_fails_the_daily_build(demo_warehouse, tmp_path):
     database = _next_day(demo_warehouse, tmp_path)
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("dbt_project.yml", "macros", "seeds", "tests", "analyses"):
-        if (PROJECT_ROOT / name).exists():
-            (project / name).symlink_to(PROJECT_ROOT / name)
-    shutil.copytree(PROJECT_ROOT / "models", project / "models")
-    text = (project / TIME_ALLOCATION).read_text()
-    assert text.count(WEEKS_TWICE[0]) == 1
-    (project / TIME_ALLOCATION).write_text(text.replace(*WEEKS_TWICE))
+    project = project_with_edit(tmp_path, TIME_ALLOCATION, *WEEKS_TWICE)
     daily = _dbt(
         project, database, tmp_path / "daily", "build", "--select", BUILT,
         "--exclude-resource-type", "unit_test",

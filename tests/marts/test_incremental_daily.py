@@ -24,11 +24,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from incremental_helpers import copy_demo_warehouse, load_new_files, project_with_edit
 
 from orchestration.config import PROJECT_ROOT
 from orchestration.demo.next_day import generate_next_day
 from orchestration.ingestion.contract import OBJECTS, object_for_folder
-from orchestration.ingestion.loader import load_object
 from orchestration.transformation import daily_selection
 
 pytestmark = pytest.mark.slow
@@ -75,15 +75,6 @@ def _daily_build(project: Path, database: Path, target: Path) -> dict:
         recordable = daily_selection.fully_built_sources(manifest, built)
         daily_selection.record_builds(con, {relations[s]: loads[relations[s]] for s in recordable})
     return results
-
-
-def _load(landing: Path, database: Path) -> None:
-    """Load the new files; every one of them must load whole (a rejected correction would
-    leave nothing to check)."""
-    with duckdb.connect(str(database)) as con:
-        results = [result for obj in OBJECTS for result in load_object(con, landing, obj, 0.01).files]
-    assert results
-    assert [(r.source_file, r.status) for r in results if r.status != "loaded"] == []
 
 
 # ---------------------------------------------------------------- corrections
@@ -232,13 +223,6 @@ def _full_refresh_copy(incremental: Path, root: Path) -> Path:
     return full
 
 
-def _start(demo_warehouse, root: Path) -> tuple[Path, Path]:
-    landing, database = root / "landing", root / "incremental.duckdb"
-    shutil.copytree(demo_warehouse.landing, landing)
-    shutil.copyfile(demo_warehouse.database, database)
-    return landing, database
-
-
 # ---------------------------------------------------------------- tests
 
 
@@ -253,7 +237,7 @@ class DailyDrops:
 def daily_drops(demo_warehouse, tmp_path_factory) -> DailyDrops:
     assert demo_warehouse.result.success
     root = tmp_path_factory.mktemp("incremental_daily")
-    landing, database = _start(demo_warehouse, root)
+    landing, database = copy_demo_warehouse(demo_warehouse, root)
     with duckdb.connect(str(database), read_only=True) as con:
         planted = _pick(con)
     drops = [
@@ -263,7 +247,7 @@ def daily_drops(demo_warehouse, tmp_path_factory) -> DailyDrops:
     ]
     for number, drop in enumerate(drops):
         drop()
-        _load(landing, database)
+        load_new_files(landing, database)
         _daily_build(PROJECT_ROOT, database, root / f"target_{number}")
         if number == 1:  # the moved activity fills the far week, which the next drop empties
             with duckdb.connect(str(database), read_only=True) as con:
@@ -279,7 +263,7 @@ def test_daily_builds_equal_a_full_refresh_row_for_row(daily_drops):
 def test_a_daily_build_rebuilds_only_the_periods_and_models_new_rows_can_change(demo_warehouse, tmp_path):
     """A row of a week no new row touches is left as it was (here: tampered with, and still
     tampered after the build), and so is a mart no raw table with new rows leads to."""
-    landing, database = _start(demo_warehouse, tmp_path)
+    landing, database = copy_demo_warehouse(demo_warehouse, tmp_path)
     first_row = "select week_start, rep_id from marts.kpi_activity_time_allocation order by all limit 1"
     with duckdb.connect(str(database)) as con:
         week, rep = con.execute(first_row).fetchone()
@@ -294,7 +278,7 @@ def test_a_daily_build_rebuilds_only_the_periods_and_models_new_rows_can_change(
             "select max(week_start) from marts.kpi_activity_time_allocation"
         ).fetchone()[0]
     generate_next_day(landing, seed=42)
-    _load(landing, database)
+    load_new_files(landing, database)
     _daily_build(PROJECT_ROOT, database, tmp_path / "target")
     with duckdb.connect(str(database), read_only=True) as con:
         minutes = (
@@ -364,19 +348,11 @@ def test_the_corrections_reached_the_marts(daily_drops):
 def test_a_filter_missing_the_old_week_of_a_moved_activity_fails_the_comparison(demo_warehouse, tmp_path):
     """The same check on a project whose activity filter re-selects only the weeks of the new
     versions: the moved activity's old week keeps it under its old rep, and the comparison says so."""
-    landing, database = _start(demo_warehouse, tmp_path)
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("dbt_project.yml", "models", "seeds", "tests", "analyses"):
-        if (PROJECT_ROOT / name).exists():
-            (project / name).symlink_to(PROJECT_ROOT / name)
-    shutil.copytree(PROJECT_ROOT / "macros", project / "macros")
-    text = (project / ACTIVITY_FILTER).read_text()
-    assert text.count(NEW_VERSIONS_ONLY[0]) == 1
-    (project / ACTIVITY_FILTER).write_text(text.replace(*NEW_VERSIONS_ONLY))
+    landing, database = copy_demo_warehouse(demo_warehouse, tmp_path)
+    project = project_with_edit(tmp_path, ACTIVITY_FILTER, *NEW_VERSIONS_ONLY)
     with duckdb.connect(str(database)) as con:
         _move_activity(con, landing, _pick(con), "2027-01-01 00:00:00")
-    _load(landing, database)
+    load_new_files(landing, database)
     _daily_build(project, database, tmp_path / "target")
     differences = _table_differences(database, _full_refresh_copy(database, tmp_path))
     assert {
@@ -392,7 +368,7 @@ def test_an_opportunity_reselects_its_activities_weeks_only_when_its_existence_c
     """One drop: a live opportunity's stage changes (its Tasks keep their opportunity_id, so their
     weeks are not rebuilt: a row of one, tampered with, stays so), and another opportunity is
     deleted (its Tasks, in weeks nothing else touches, lose their opportunity_id)."""
-    landing, database = _start(demo_warehouse, tmp_path)
+    landing, database = copy_demo_warehouse(demo_warehouse, tmp_path)
     stamp = "2027-01-01 00:00:00"
     task_weeks = (
         "select opportunity_id, week_start, activity_key from marts.fct_activities "
@@ -410,7 +386,7 @@ def test_an_opportunity_reselects_its_activities_weeks_only_when_its_existence_c
         _correct(con, landing, "Opportunity", changed, stamp, stage_name="'Negotiation/Review'")
         _correct(con, landing, "Opportunity", deleted, stamp, is_deleted="true")
         con.execute("update marts.fct_activities set minutes = -1 where activity_key = ?", [tampered])
-    _load(landing, database)
+    load_new_files(landing, database)
     _daily_build(PROJECT_ROOT, database, tmp_path / "target")
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute(

@@ -1,0 +1,48 @@
+"""What the tests of daily incremental builds share: a copy of the session's demo warehouse,
+loading a drop into it, and a copy of the dbt project with one planted edit."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from orchestration.config import PROJECT_ROOT
+from orchestration.ingestion.contract import OBJECTS
+from orchestration.ingestion.loader import load_object
+
+PROJECT_ITEMS = ("dbt_project.yml", "models", "macros", "seeds", "tests", "analyses")
+
+
+def copy_demo_warehouse(demo_warehouse, root: Path) -> tuple[Path, Path]:
+    """The demo's landing folder and warehouse, copied under `root`."""
+    landing, database = root / "landing", root / "incremental.duckdb"
+    shutil.copytree(demo_warehouse.landing, landing)
+    shutil.copyfile(demo_warehouse.database, database)
+    return landing, database
+
+
+def load_new_files(landing: Path, database: Path) -> None:
+    """Load the new files; every one of them must load whole (a rejected correction would
+    leave nothing to check)."""
+    with duckdb.connect(str(database)) as con:
+        results = [result for obj in OBJECTS for result in load_object(con, landing, obj, 0.01).files]
+    assert results
+    assert [(r.source_file, r.status) for r in results if r.status != "loaded"] == []
+
+
+def project_with_edit(root: Path, relative: str, old: str, new: str) -> Path:
+    """A copy of the dbt project under `root` whose file `relative` has `old` (found once)
+    replaced by `new`: the top folder holding it is copied, the rest linked."""
+    edited = Path(relative).parts[0]
+    project = root / "project"
+    project.mkdir()
+    for name in PROJECT_ITEMS:
+        if name != edited and (PROJECT_ROOT / name).exists():
+            (project / name).symlink_to(PROJECT_ROOT / name)
+    shutil.copytree(PROJECT_ROOT / edited, project / edited)
+    text = (project / relative).read_text()
+    assert text.count(old) == 1
+    (project / relative).write_text(text.replace(old, new))
+    return project
