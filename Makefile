@@ -47,8 +47,9 @@ lock:
 		--custom-compile-command 'make lock' --quiet --constraint requirements.lock $(LOCK_ARGS) -o requirements-spark.lock
 
 # dbt's manifest must exist before Dagster loads the definitions (never produced at import).
+# The CLI's own parse, so the builds reuse it (same --target).
 manifest: install
-	$(DBT) parse --quiet $(DBT_DIRS)
+	$(BIN)/python -c 'from orchestration.cli import prepare_manifest; prepare_manifest()'
 
 run: install
 	$(BIN)/python -m orchestration.cli run

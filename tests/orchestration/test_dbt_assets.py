@@ -73,3 +73,17 @@ def test_every_dbt_data_test_is_an_asset_check():
     checks = {spec.name for spec in dbt_warehouse_models.check_specs}
     assert tests - checks == set()
     assert any(name.startswith("territory_") for name in checks)  # a multi-model singular test
+
+
+def test_a_dbt_step_reuses_the_parse_the_cli_prepared(monkeypatch, tmp_path):
+    # The CLI parses once before the definitions load; dagster-dbt's commands (here `dbt parse`,
+    # as `dbt build` would) copy that saved parse and must be able to reuse it: dbt re-parses
+    # the whole project when the command line's --target differs (~5 s of every run's dbt step).
+    from orchestration.cli import prepare_manifest
+
+    monkeypatch.setenv("SALES_WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
+    prepare_manifest()
+    invocation = dbt_resource().cli(["parse", "--log-level", "debug"], raise_on_error=True)
+    messages = [event.raw_event["info"]["msg"] for event in invocation.stream_raw_events()]
+    assert any("skipping partial parsing" in m or "Partial parsing enabled" in m for m in messages), messages
+    assert not any("Unable to do partial parsing" in m for m in messages)
