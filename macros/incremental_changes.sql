@@ -31,18 +31,24 @@
 {%- endmacro %}
 
 {#
-    The newest `_loaded_at` this model was built from; a model with no recorded build (or a
-    watermark log lost) takes every raw row as new, which re-selects every period.
+    The newest `_loaded_at` this model was built from, as a literal (read when the pre-hook
+    renders, cast to text in SQL so no driver's time zone handling touches it); a model with no
+    recorded build (or a watermark log lost) takes every raw row as new, which re-selects every
+    period. A literal rather than a subquery: DuckDB prunes the raw tables' row groups by it
+    (their `_loaded_at` only grows), and the models of a chain that share a watermark render the
+    same change query, which record_reselection then runs once (incremental_reselections.sql).
 #}
 {% macro incremental_watermark() -%}
-    coalesce(
-        (
-            select max(watermarks.loaded_through)
+    {%- set loaded_through = none -%}
+    {%- if execute -%}
+        {%- set lookup -%}
+            select {{ dbt.cast('max(watermarks.loaded_through)', dbt.type_string()) }}
             from {{ incremental_watermarks_relation() }} as watermarks
             where watermarks.model_name = '{{ this.name }}'
-        ),
-        cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
-    )
+        {%- endset -%}
+        {%- set loaded_through = run_query(lookup).columns[0].values()[0] -%}
+    {%- endif -%}
+    cast('{{ loaded_through or "1900-01-01 00:00:00" }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
 {# Keys of the records of `relation` (a raw source) with a row loaded after the watermark. #}

@@ -4,34 +4,41 @@
     invocation (tests/dbt/generic), which then check the re-selected rows against the table
     instead of the whole table again.
 
-    meta.incremental_reselections holds, per model and dbt invocation, one marker row naming
-    what the model compares (`reselected_by`: SQL over the model's columns, and whether it is a
-    period or a record key) and one row per re-selected value: a period (`period_start`, a
-    date) or a record key (`record_key`). The change query runs once, in the pre-hook; before,
-    the model's filter ran it when the model was rendered and the delete ran it again.
+    meta.incremental_reselections holds, per model of the running dbt invocation, one marker row
+    naming what the model compares (`reselected_by`: SQL over the model's columns, and whether it
+    is a period or a record key) and one row per re-selected value: a period (`period_start`, a
+    date) or a record key (`record_key`). The change query runs once, in the pre-hook, and once
+    per invocation for the models that share it (`changes_key`: the models of a chain with the
+    same watermark render the same query). Every invocation starts it empty (on-run-start): its
+    rows serve that invocation only.
 #}
 
 {% macro incremental_reselections_relation() -%}
     meta.incremental_reselections
 {%- endmacro %}
 
-{# on-run-start (after the meta schema exists): the table, created once. #}
+{# on-run-start (after the meta schema exists), one statement each: the table, empty. Dropped
+   rather than emptied: Spark's Parquet tables have no DELETE. #}
+{% macro drop_incremental_reselections() -%}
+    drop table if exists {{ incremental_reselections_relation() }}
+{%- endmacro %}
+
 {% macro create_incremental_reselections() -%}
-    create table if not exists {{ incremental_reselections_relation() }} (
+    create table {{ incremental_reselections_relation() }} (
         model_name {{ dbt.type_string() }},
         invocation_id {{ dbt.type_string() }},
         reselected_by {{ dbt.type_string() }},
         reselects {{ dbt.type_string() }},
+        changes_key {{ dbt.type_string() }},
         period_start date,
         record_key {{ dbt.type_string() }}
     )
 {%- endmacro %}
 
-{# The pre-hooks of an incremental model (text, rendered when they run), in order: forget,
-   record, delete. `compared` and `changed_sql` are Jinja expressions, as text. #}
+{# The pre-hooks of an incremental model (text, rendered when they run), in order: record,
+   delete. `compared` and `changed_sql` are Jinja expressions, as text. #}
 {% macro reselection_hooks(reselects, compared, changed_sql) -%}
     {%- do return([
-        "{{ forget_reselections() }}",
         "{{ record_reselection('" ~ reselects ~ "', " ~ compared ~ ", " ~ changed_sql ~ ") }}",
         "{{ delete_reselected('" ~ reselects ~ "', " ~ compared ~ ") }}",
     ]) -%}
@@ -44,32 +51,33 @@
     {{ 'period_start' if reselects == 'periods' else 'record_key' }}
 {%- endmacro %}
 
-{# pre-hook 1: the model's rows of earlier builds go (Spark's Parquet has no DELETE: they stay,
-   told apart by the invocation). #}
-{% macro forget_reselections() -%}
-    {{ return(adapter.dispatch('forget_reselections')()) }}
-{%- endmacro %}
-
-{% macro default__forget_reselections() -%}
-    delete from {{ incremental_reselections_relation() }}
-    where model_name = '{{ this.name }}'
-{%- endmacro %}
-
-{% macro spark__forget_reselections() -%}
-{%- endmacro %}
-
 {#
-    pre-hook 2, on an incremental build: the marker row and the values `changed_sql` (one
-    column) returns, each once.
+    pre-hook 1, on an incremental build: the marker row and the values `changed_sql` (one
+    column) returns, each once; copied from the model of this invocation that ran the same
+    change query, if one did.
 #}
 {% macro record_reselection(reselects, compared, changed_sql) -%}
     {%- if is_incremental() %}
+    {%- set changes_key = local_md5(reselects ~ changed_sql) -%}
+    {%- set earlier -%}
+        select model_name
+        from {{ incremental_reselections_relation() }}
+        where invocation_id = '{{ invocation_id }}'
+            and changes_key = '{{ changes_key }}'
+    {%- endset -%}
+    {%- set ran_by = run_query(earlier).columns[0].values() if execute else [] %}
     insert into {{ incremental_reselections_relation() }}
-        (model_name, invocation_id, reselected_by, reselects, {{ reselected_column(reselects) }})
-    select '{{ this.name }}', '{{ invocation_id }}', '{{ compared | replace("'", "''") }}', '{{ reselects }}', null
+        (model_name, invocation_id, reselected_by, reselects, changes_key, {{ reselected_column(reselects) }})
+    select '{{ this.name }}', '{{ invocation_id }}', '{{ compared | replace("'", "''") }}', '{{ reselects }}', '{{ changes_key }}', null
     union all
-    select distinct '{{ this.name }}', '{{ invocation_id }}', null, null, changed.*
-    from ({{ changed_sql }}) as changed
+    select distinct '{{ this.name }}', '{{ invocation_id }}', null, null, null, changed.*
+    from (
+        {%- if ran_by | length > 0 %}
+        {{ reselected_values(reselects, ran_by[0]) }}
+        {%- else %}
+        {{ changed_sql }}
+        {%- endif %}
+    ) as changed
     {%- endif %}
 {%- endmacro %}
 
@@ -89,7 +97,7 @@
 {%- endmacro %}
 
 {#
-    pre-hook 3: drop the rows of the re-selected periods (or records) before the new ones go
+    pre-hook 2: drop the rows of the re-selected periods (or records) before the new ones go
     in. delete+insert alone deletes only the keys the new rows carry, so a week whose every
     activity was deleted or moved away would keep its old rows. No-op on a full build.
 #}

@@ -402,3 +402,32 @@ def test_an_opportunity_reselects_its_activities_weeks_only_when_its_existence_c
             ).fetchone()[0]
             > 0
         )
+
+
+def test_a_model_left_out_of_a_build_catches_up_with_its_own_change_query(demo_warehouse, tmp_path):
+    """The models of a chain with one watermark share its change query (run once per build). A
+    model left out of a build keeps its older watermark, so the next build must run its own:
+    here fct_activities misses the build of a drop moving an activity to a far week, then the
+    next day's build must rebuild that week too. A project whose sharing ignores the watermark
+    copies int_activities_unioned's weeks (the new day's only) and the comparison says so."""
+    landing, database = copy_demo_warehouse(demo_warehouse, tmp_path)
+    with duckdb.connect(str(database)) as con:
+        _move_activity(con, landing, _pick(con), "2027-01-01 00:00:00")
+    load_new_files(landing, database)
+    _dbt(PROJECT_ROOT, database, tmp_path / "target_left_out", "run", "--exclude", "fct_activities+")
+    generate_next_day(landing, seed=42)
+    load_new_files(landing, database)
+    sharing_ignores_watermark = tmp_path / "ignores_watermark.duckdb"
+    shutil.copyfile(database, sharing_ignores_watermark)
+
+    _daily_build(PROJECT_ROOT, database, tmp_path / "target")
+    full = _full_refresh_copy(database, tmp_path)
+    assert _table_differences(database, full) == {}
+
+    project = project_with_edit(
+        tmp_path, "macros/incremental_reselections.sql",
+        "local_md5(reselects ~ changed_sql)",
+        "local_md5(reselects ~ changed_sql | replace(incremental_watermark(), ''))",
+    )  # fmt: skip
+    _daily_build(project, sharing_ignores_watermark, tmp_path / "target_planted")
+    assert "marts.fct_activities" in _table_differences(sharing_ignores_watermark, full)
