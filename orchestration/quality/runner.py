@@ -116,7 +116,8 @@ class _Session:
         size = self.inputs.settings.sample_size
         try:
             spec = suite.build(self.inputs)
-            outcome.batch_query = spec.temp_table.select if spec.temp_table else spec.batch_query
+            batch_reads_temp = spec.temp_table is not None and spec.temp_table.name in spec.batch_query
+            outcome.batch_query = spec.temp_table.select if batch_reads_temp else spec.batch_query
             self.use_temp_table(spec.temp_table)
             gx_suite = self.context.suites.add_or_update(
                 gx.ExpectationSuite(name=spec.name, expectations=spec.expectations)

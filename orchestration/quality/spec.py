@@ -102,8 +102,9 @@ class SuiteInputs:
 
 @dataclass(frozen=True)
 class TempTable:
-    """A temp table the runner creates before the suites that read it and drops after:
-    a costly query (joins over millions of rows) evaluated once for several suites."""
+    """A temp table the runner creates before the suites that read it (as their batch, or in
+    their expectations' queries) and drops after: a costly query (joins over millions of rows,
+    a newest-version window) evaluated once for several suites or expectations."""
 
     name: str
     select: str
@@ -117,7 +118,7 @@ class SuiteSpec:
     batch_query: str  # what DuckDB validates: a table scan, a view, a projection
     expectations: list[Expectation]
     key_columns: list[str] = field(default_factory=list)  # shown beside each bad value
-    temp_table: TempTable | None = None  # created first; batch_query reads it
+    temp_table: TempTable | None = None  # created first; batch_query or the expectations read it
 
 
 @dataclass(frozen=True)

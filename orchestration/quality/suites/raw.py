@@ -36,8 +36,8 @@ from typing import Any
 
 from orchestration.ingestion.contract import OBJECTS, ExtractObject
 from orchestration.quality import expectations as gxe
-from orchestration.quality.spec import RAW, Severity, SuiteDef, SuiteInputs, SuiteSpec, suite_pair
-from orchestration.quality.sql import BATCH, current_records, timestamp_literal
+from orchestration.quality.spec import RAW, Severity, SuiteDef, SuiteInputs, SuiteSpec, TempTable, suite_pair
+from orchestration.quality.sql import BATCH, current_records, substitute_batch, timestamp_literal
 
 _LINEAGE_KEYS = ["_source_file", "_source_line"]
 _LINEAGE = "id, _source_file, _source_line"
@@ -154,21 +154,32 @@ def _quota_rules(obj: ExtractObject, current: str) -> list[RecordRule]:
 _RECORD_RULES = {"Opportunity": _opportunity_rules, "ForecastingQuota": _quota_rules}
 
 
-def record_rules(obj: ExtractObject, touched_since: datetime | None = None) -> list[RecordRule]:
-    """The rules on `obj`'s current records (those touched since `touched_since` when given)."""
+def record_rules(obj: ExtractObject, current: str) -> list[RecordRule]:
+    """The rules on `obj`'s current records, as `current` (a relation) holds them."""
     rules = _RECORD_RULES.get(obj.api_name)
-    return rules(obj, _current(obj, touched_since)) if rules else []
+    return rules(obj, current) if rules else []
 
 
-def _share_above_threshold(obj: ExtractObject, rule: RecordRule, threshold: float) -> gxe.Expectation:
+def _current_records_table(obj: ExtractObject) -> TempTable:
+    """All current records of `obj`, worked out once for the suite (the newest-version window
+    over every version: each rule's share and the total read it, 6 windows before; 2.3 s of the
+    20M daily run's 13 s of checks went to them)."""
+    select = substitute_batch(f"select * from {_current(obj)}", _batch(obj))  # no GX batch here
+    return TempTable(name=f"quality_current_{obj.raw_table}", select=select)
+
+
+def _share_above_threshold(
+    obj: ExtractObject, rule: RecordRule, threshold: float, current: str
+) -> gxe.Expectation:
     """One row (the counts) when the records breaking `rule` are strictly more than `threshold`
-    of the current records; compared in integers, exactly (0.29 * 100 is not 28.99...)."""
+    of the current records (`current`); compared in integers, exactly (0.29 * 100 is not
+    28.99...)."""
     share = Fraction(str(threshold))
     return gxe.UnexpectedRowsExpectation(
         unexpected_rows_query=(
             "select bad.bad_records, current_records.total_records "
             f"from (select count(*) as bad_records from ({rule.bad_records}) as broken) as bad, "
-            f"(select count(*) as total_records from {_current(obj)} as live) as current_records "
+            f"(select count(*) as total_records from {current} as live) as current_records "
             f"where bad.bad_records * {share.denominator} > current_records.total_records * {share.numerator}"
         ),
         description=(
@@ -180,15 +191,18 @@ def _share_above_threshold(obj: ExtractObject, rule: RecordRule, threshold: floa
 
 def _blocking(obj: ExtractObject, inputs: SuiteInputs) -> SuiteSpec:
     threshold = inputs.settings.record_threshold
+    current = _current_records_table(obj) if obj.api_name in _RECORD_RULES else None
+    rules = record_rules(obj, current.name) if current else []
     return SuiteSpec(
         name=f"{RAW}.{obj.raw_table}.{Severity.BLOCKING.value}",
         batch_query=_batch(obj),
         expectations=[
             *_required_not_null(obj, inputs),
             _rows_match_manifest(obj, inputs),
-            *(_share_above_threshold(obj, rule, threshold) for rule in record_rules(obj)),
+            *(_share_above_threshold(obj, rule, threshold, current.name) for rule in rules),
         ],
         key_columns=_key_columns(obj),
+        temp_table=current,
     )
 
 
@@ -241,7 +255,7 @@ def _warnings(obj: ExtractObject, inputs: SuiteInputs) -> SuiteSpec:
                 gxe.UnexpectedRowsExpectation(
                     unexpected_rows_query=rule.bad_records, description=rule.description
                 )
-                for rule in record_rules(obj, inputs.rows_since)
+                for rule in record_rules(obj, _current(obj, inputs.rows_since))
             ),
             _one_row_per_version(obj, inputs),
             _load_size(obj, inputs),
