@@ -82,7 +82,8 @@ class QualityConfig(dg.Config):
 
 def _rebuilt_assets(context: dg.AssetCheckExecutionContext) -> set[dg.AssetKey]:
     """The assets this run materialized with new contents: the run's materialization events,
-    less the dbt step's outputs for models it did not rebuild."""
+    less the dbt step's outputs for models it did not rebuild and the raw tables it loaded no
+    row into (each is as the check of the run that last changed it left it)."""
     records = context.instance.get_records_for_run(
         run_id=context.run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
     ).records
@@ -93,6 +94,9 @@ def _rebuilt_assets(context: dg.AssetCheckExecutionContext) -> set[dg.AssetKey]:
             continue
         dbt_note = materialization.metadata.get("dbt")
         note = getattr(dbt_note, "value", dbt_note)
+        rows_loaded = materialization.metadata.get("rows_loaded")
+        if getattr(rows_loaded, "value", rows_loaded) == 0:
+            continue
         if not (isinstance(note, str) and note.startswith(NOT_REBUILT)):
             rebuilt.add(materialization.asset_key)
     return rebuilt

@@ -3,8 +3,9 @@
 Unit tests of `daily_selection` on a hand-made manifest, and one daily run of the real job after
 a generated next-day drop (the objects of a day: opportunities, leads, activities): the models
 reading only other objects (users, territories, accounts, quotas) are left out of dbt (an
-output saying so, no dbt node), the others built, the sources recorded, and the run still
-publishes the marts.
+output saying so, no dbt node), the others built, the sources recorded, the quality suites
+run on what changed only, and the run still publishes the marts; then a run with no new file,
+which starts neither dbt nor a suite.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from orchestration_helpers import definitions_for
 
 from orchestration.demo.next_day import generate_next_day
+from orchestration.jobs import daily_run_config
 from orchestration.transformation import daily_selection
 
 T1, T2, T3 = (datetime(2026, 10, day) for day in (1, 2, 3))
@@ -107,9 +109,18 @@ def test_the_daily_job_builds_what_the_new_files_lead_to_and_publishes(demo_ware
     monkeypatch.setenv("SALES_QUALITY_DIR", str(tmp_path / "quality"))
     generate_next_day(landing, seed=42)
 
-    result = definitions_for(monkeypatch, landing, database).resolve_job_def("daily").execute_in_process()
+    daily = definitions_for(monkeypatch, landing, database).resolve_job_def("daily")
+    result = daily.execute_in_process(run_config=daily_run_config())  # as the schedule launches it
 
     assert result.success
+    # The quality suites check the raw tables the drop added rows to, not the others.
+    suites_run = {
+        evaluation.asset_key.to_user_string()
+        for evaluation in result.get_asset_check_evaluations()
+        if evaluation.check_name.startswith("gx_")
+    }
+    assert {"raw/activity_activities", "marts/kpi_activity_time_allocation"} <= suites_run
+    assert "raw/salesforce_user" not in suites_run
     materialized = {
         event.asset_key.to_user_string(): event.step_materialization_data.materialization.metadata
         for event in result.get_asset_materialization_events()
@@ -131,3 +142,17 @@ def test_the_daily_job_builds_what_the_new_files_lead_to_and_publishes(demo_ware
         )
         newest = con.execute("select max(_loaded_at) from raw.activity_activities").fetchone()[0]
     assert recorded["raw.activity_activities"] == newest
+
+    # Run again with no new file: nothing changed, so neither dbt nor a quality suite runs (the
+    # ingestion assets' own freshness checks still do); the serving file is published again.
+    again = daily.execute_in_process(run_config=daily_run_config())
+    assert again.success
+    outputs = {
+        event.asset_key.to_user_string(): event.step_materialization_data.materialization.metadata
+        for event in again.get_asset_materialization_events()
+    }
+    assert outputs["marts/kpi_activity_time_allocation"]["dbt"].value.startswith("not rebuilt")
+    evaluations = again.get_asset_check_evaluations()
+    assert {e.asset_key.to_user_string().split("/")[0] for e in evaluations} == {"raw"}
+    assert not [e for e in evaluations if e.check_name.startswith("gx_")]
+    assert "serving/warehouse" in outputs
