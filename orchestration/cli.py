@@ -176,6 +176,11 @@ def _print_summary(
     if evaluations:
         docs = quality_settings().docs_index
         console.print(format_check_summary(evaluations, str(docs) if docs.exists() else None))
+    if console.ungated_checks:
+        console.print(
+            f"{console.ungated_checks} blocking check(s) gave no result: they check tables this run "
+            "did not rebuild (a daily run checks what changed); the log file names each."
+        )
     console.print(serving_summary(result, config.serving_path(), seconds))
     if landed:
         console.print("\n".join(landed))

@@ -171,6 +171,40 @@ def test_a_run_shows_its_steps_and_warnings_and_logs_everything_without_colour(t
         assert text in log, text
 
 
+@dg.asset
+def _table():
+    return None
+
+
+# As a daily run's check step for a table the run did not rebuild: no result.
+@dg.multi_asset_check(specs=[dg.AssetCheckSpec("gate", asset="_table", blocking=True)], can_subset=True)
+def _gate_left_out():
+    yield from ()
+
+
+@dg.asset(deps=[_table])
+def _downstream():
+    return None
+
+
+def test_blocking_checks_without_a_result_are_counted_on_the_console_and_named_in_the_log(
+    tmp_path, monkeypatch
+):
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    job = dg.Definitions(
+        assets=[_table, _downstream], asset_checks=[_gate_left_out], jobs=[dg.define_asset_job("gated")]
+    ).resolve_job_def("gated")
+    log_path = tmp_path / "run.log"
+    with RunConsole(log_path) as console, console.capturing():
+        result = console.job(job).execute_in_process(run_config=console.run_config())
+    assert result.success
+    assert console.ungated_checks == 1
+    assert "emitted no result" not in out.getvalue() + err.getvalue()
+    assert "Blocking asset check '_table:gate' emitted no result" in log_path.read_text()
+
+
 @dg.op
 def _fails() -> int:
     raise dg.Failure(description="Cannot open file x: Permission denied")
