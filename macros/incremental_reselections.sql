@@ -97,6 +97,22 @@
 {%- endmacro %}
 
 {#
+    A model's filter on the week of a timestamp (or date) `column`: the week of `expression`
+    (default: the column itself) is one this build re-selects. The lower bound, the first
+    re-selected Monday, lets DuckDB skip the row groups before it by their min/max (the tables
+    are close to time order) instead of working out the week of every row: 0.65 to 2.5 s -> 0.27 s
+    for the activity log's CTE at 20M. A re-selected old week makes the bound early: as slow as
+    without it, still right. No upper bound: date arithmetic on Spark (dbt.dateadd) fails on the
+    null of an empty re-selection, and a daily run's weeks are mostly the newest.
+#}
+{% macro reselected_week_of(column, expression=none) -%}
+    {{ reselected('periods', week_start(expression or column)) }}
+    and {{ column }} >= (
+        select min(first_week.period_start) from ({{ reselected_values('periods') }}) as first_week
+    )
+{%- endmacro %}
+
+{#
     pre-hook 2: drop the rows of the re-selected periods (or records) before the new ones go
     in. delete+insert alone deletes only the keys the new rows carry, so a week whose every
     activity was deleted or moved away would keep its old rows. No-op on a full build.

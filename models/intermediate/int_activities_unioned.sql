@@ -32,7 +32,7 @@ activity_log as (
         crm_activity_id
     from {{ ref('stg_activity__activities') }}
     {%- if is_incremental() %}
-    where {{ reselected('periods', week_start('started_at')) }}
+    where {{ reselected_week_of('started_at') }}
     {%- endif %}
 
 ),
@@ -49,7 +49,7 @@ tasks as (
         account_id
     from {{ ref('stg_salesforce__tasks') }}
     {%- if is_incremental() %}
-    where {{ reselected('periods', week_start('cast(activity_date as ' ~ dbt.type_timestamp() ~ ')')) }}
+    where {{ reselected_week_of('activity_date', 'cast(activity_date as ' ~ dbt.type_timestamp() ~ ')') }}
     {%- endif %}
 
 ),
@@ -67,7 +67,7 @@ events as (
         account_id
     from {{ ref('stg_salesforce__events') }}
     {%- if is_incremental() %}
-    where {{ reselected('periods', week_start('started_at')) }}
+    where {{ reselected_week_of('started_at') }}
     {%- endif %}
 
 ),
@@ -90,11 +90,19 @@ opportunities as (
 
 logged_crm_activities as (
 
-    -- Tasks/Events an activity-log row of any week already stands for.
+    -- Tasks/Events an activity-log row of any week already stands for (a daily build: of the
+    -- Tasks/Events it re-selects only, not every id the log names, 4M at 20M).
     select distinct
         named_by_log.crm_activity_id
     from {{ ref('stg_activity__activities') }} as named_by_log
     where named_by_log.crm_activity_id is not null
+    {%- if is_incremental() %}
+        and named_by_log.crm_activity_id in (
+            select tasks.task_id from tasks
+            union all
+            select events.event_id from events
+        )
+    {%- endif %}
 
 ),
 

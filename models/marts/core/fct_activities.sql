@@ -25,7 +25,7 @@ activities as (
         opportunity_id
     from {{ ref('int_activities_unioned') }}
     {%- if is_incremental() %}
-    where {{ reselected('periods', week_start('started_at')) }}
+    where {{ reselected_week_of('started_at') }}
     {%- endif %}
 
 ),
