@@ -12,6 +12,12 @@ from datetime import date
 
 import duckdb
 
+# The marts the headlines read: a failed build can leave some of them missing.
+HEADLINE_MARTS = frozenset({
+    "fct_activities", "fct_opportunities", "kpi_revenue", "kpi_reps_at_quota", "kpi_win_rate",
+    "kpi_funnel_leakage", "kpi_activity_outcomes", "kpi_stage_durations", "kpi_territory_balance",
+})  # fmt: skip
+
 # The data's "as of" day: the latest activity or opportunity creation. The latest full quarter
 # is the last one ending on or before it, so old demo data still has one.
 _LATEST_FULL_QUARTER_SQL = """

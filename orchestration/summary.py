@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.engines.targets import DUCKDB, dbt_target
-from orchestration.headlines import format_headlines, latest_full_quarter, read_headlines
+from orchestration.headlines import HEADLINE_MARTS, format_headlines, latest_full_quarter, read_headlines
 from orchestration.ingestion.contract import CORE_OBJECTS, OBJECTS, OPTIONAL_OBJECTS
 
 
@@ -55,7 +55,7 @@ def warehouse_summary(database_path: Path) -> str:
         ]
         # The facts date the latest quarter; with dbt on another engine only the published marts
         # come back to this file (orchestration/engines/fetch_marts.py), and the serving file has them.
-        if {"kpi_revenue", "fct_activities", "fct_opportunities"} <= set(_tables(con, "marts")):
+        if set(_tables(con, "marts")) >= HEADLINE_MARTS:
             quarter = latest_full_quarter(con)
             lines += [
                 "",

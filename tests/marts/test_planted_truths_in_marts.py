@@ -6,6 +6,8 @@ mis-implements its definition moves a figure out of its band.
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pytest
 
@@ -108,3 +110,15 @@ def test_run_summary_prints_the_headlines(demo_warehouse):
     assert "Headline KPIs, latest full quarter" in text
     assert f"slowest stage                 {SLOW_STAGE}" in text
     assert TERRITORIES[OVERLOADED_TERRITORY].name in text.split("territories to rebalance")[1].splitlines()[0]
+
+
+def test_run_summary_after_a_build_that_left_a_mart_missing_says_what_it_can(demo_warehouse, tmp_path):
+    # A full refresh that failed half way (as one out of memory at 20M did) leaves some marts
+    # absent: the summary printed after it must still come, without the headlines.
+    database = tmp_path / "partial.duckdb"
+    shutil.copyfile(demo_warehouse.database, database)
+    with duckdb.connect(str(database)) as con:
+        con.execute("drop table marts.kpi_funnel_leakage")
+    text = warehouse_summary(database)
+    assert "Files by load status:" in text
+    assert "Headline KPIs" not in text
