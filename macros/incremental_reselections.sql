@@ -91,9 +91,10 @@
         and reselected.{{ column }} is not null
 {%- endmacro %}
 
-{# A model's filter: `expression` (a period or a record key) is one this build re-selects. #}
-{% macro reselected(reselects, expression) -%}
-    {{ expression }} in ({{ reselected_values(reselects) }})
+{# A model's filter: `expression` (a period or a record key) is one this build re-selects (of
+   `model_name`, default: this model). #}
+{% macro reselected(reselects, expression, model_name=none) -%}
+    {{ expression }} in ({{ reselected_values(reselects, model_name) }})
 {%- endmacro %}
 
 {#
@@ -156,5 +157,5 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set reselected_by, reselects = found.rows[0][0], found.rows[0][1] -%}
-    {{ return(reselected_by ~ ' in (' ~ reselected_values(reselects, model.identifier) ~ ')') }}
+    {{ return(reselected(reselects, reselected_by, model.identifier)) }}
 {%- endmacro %}

@@ -3,7 +3,10 @@ loading a drop into it, and a copy of the dbt project with one planted edit."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -13,6 +16,18 @@ from orchestration.ingestion.contract import OBJECTS
 from orchestration.ingestion.loader import load_object
 
 PROJECT_ITEMS = ("dbt_project.yml", "models", "macros", "seeds", "tests", "analyses")
+
+
+def run_dbt(project: Path, database: Path, target: Path, *args: str) -> subprocess.CompletedProcess:
+    """dbt `args` on `database` from the dbt project `project`, its artifacts in `target`; the
+    caller judges the outcome (run_results.json in `target`)."""
+    env = {**os.environ, "SALES_WAREHOUSE_PATH": str(database)}
+    command = [
+        str(Path(sys.executable).with_name("dbt")), *args,
+        "--project-dir", str(project), "--profiles-dir", str(PROJECT_ROOT / "profiles"),
+        "--target-path", str(target),
+    ]  # fmt: skip
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 
 def copy_demo_warehouse(demo_warehouse, root: Path) -> tuple[Path, Path]:

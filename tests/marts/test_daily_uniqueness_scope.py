@@ -13,14 +13,11 @@ build's `unique_combination_of_columns` test.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from incremental_helpers import copy_demo_warehouse, load_new_files, project_with_edit
+from incremental_helpers import copy_demo_warehouse, load_new_files, project_with_edit, run_dbt
 
 from orchestration.config import PROJECT_ROOT
 from orchestration.demo.next_day import generate_next_day
@@ -42,13 +39,7 @@ WEEKS_TWICE = ("select * from final\n", "select * from final\nunion all\nselect 
 def _dbt(project: Path, database: Path, target: Path, *args: str) -> dict[str, dict]:
     """Run dbt on `database` (a failing test is an outcome here, not an error); the results by
     node name."""
-    env = {**os.environ, "SALES_WAREHOUSE_PATH": str(database)}
-    command = [
-        str(Path(sys.executable).with_name("dbt")), *args,
-        "--project-dir", str(project), "--profiles-dir", str(PROJECT_ROOT / "profiles"),
-        "--target-path", str(target),
-    ]  # fmt: skip
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = run_dbt(project, database, target, *args)
     results_file = target / "run_results.json"
     assert results_file.exists(), done.stdout[-3000:]
     results = json.loads(results_file.read_text())["results"]

@@ -15,16 +15,13 @@ week of a moved activity not rebuilt) must fail the same comparison.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
-from incremental_helpers import copy_demo_warehouse, load_new_files, project_with_edit
+from incremental_helpers import copy_demo_warehouse, load_new_files, project_with_edit, run_dbt
 
 from orchestration.config import PROJECT_ROOT
 from orchestration.demo.next_day import generate_next_day
@@ -49,13 +46,7 @@ NEW_VERSIONS_ONLY = (
 
 def _dbt(project: Path, database: Path, target: Path, *args: str) -> dict:
     """Run dbt on `database`; returns run_results.json."""
-    env = {**os.environ, "SALES_WAREHOUSE_PATH": str(database)}
-    command = [
-        str(Path(sys.executable).with_name("dbt")), *args,
-        "--project-dir", str(project), "--profiles-dir", str(PROJECT_ROOT / "profiles"),
-        "--target-path", str(target),
-    ]  # fmt: skip
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = run_dbt(project, database, target, *args)
     assert done.returncode == 0, done.stdout[-3000:]
     return json.loads((target / "run_results.json").read_text())
 
