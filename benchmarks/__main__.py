@@ -17,6 +17,9 @@ are measured against, all in one run.
    files, every object, each in a fresh process (`ingestion.py`).
 7. Daily run: the generator's next-day drop, then `python -m orchestration.cli daily`.
 
+`--skip` leaves out baselines 4-6 (e.g. `--skip kpis` at a scale where pandas would need more
+memory than the machine has); their ratios are then `n/a`. Steps 2, 3 and 7 always run.
+
 Writes every figure to JSON (`--out`, default `data/benchmarks/<timestamp>.json` and
 `latest.json`) and prints a Markdown table; the ratios are computed from this run's figures.
 """
@@ -46,6 +49,7 @@ from orchestration.demo.generator import DEMO_ACTIVITY_ROWS
 from orchestration.ingestion.contract import ACTIVITY_LOG, OBJECTS
 
 DEFAULT_FOLDER = config.PROJECT_ROOT / "data" / "benchmarks"
+SKIPPABLE = ("dbt_direct", "kpis", "ingestion")
 
 
 def _step(text: str, figures: dict, partial: Path) -> None:
@@ -75,15 +79,21 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     _step("warehouse size per schema ...", figures, partial)
     figures["storage"] = warehouse_storage(warehouse, extract_bytes(landing))
 
-    _step("dbt compile, then the compiled SQL directly in DuckDB ...", figures, partial)
-    manifest = compile_project(env, workdir / "target")
-    figures["dbt_direct"] = dbt_direct.measure(warehouse, manifest, workdir, env)
-    _step("three KPIs: DuckDB vs pandas ...", figures, partial)
-    figures["kpis"] = kpis.measure(warehouse, dag_order(manifest), workdir, env)
+    figures["skipped"] = list(args.skip)
+    if {"dbt_direct", "kpis"} - set(args.skip):
+        _step("dbt compile ...", figures, partial)
+        manifest = compile_project(env, workdir / "target")
+    if "dbt_direct" not in args.skip:
+        _step("the compiled SQL directly in DuckDB ...", figures, partial)
+        figures["dbt_direct"] = dbt_direct.measure(warehouse, manifest, workdir, env)
+    if "kpis" not in args.skip:
+        _step("three KPIs: DuckDB vs pandas ...", figures, partial)
+        figures["kpis"] = kpis.measure(warehouse, dag_order(manifest), workdir, env)
 
-    _step("ingestion: loader vs bare read_csv, every object ...", figures, partial)
-    figures["ingestion"] = ingestion.measure(source, list(OBJECTS), workdir / "ingestion")
-    figures["ingestion"]["headline_object"] = ACTIVITY_LOG.name
+    if "ingestion" not in args.skip:
+        _step("ingestion: loader vs bare read_csv, every object ...", figures, partial)
+        figures["ingestion"] = ingestion.measure(source, list(OBJECTS), workdir / "ingestion")
+        figures["ingestion"]["headline_object"] = ACTIVITY_LOG.name
 
     _step(
         "next day's drop (not timed), then the daily run (python -m orchestration.cli daily) ...",
@@ -119,6 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workdir", type=Path, help="warehouse and logs (default: a temp folder, removed)")
     parser.add_argument("--note", help="a remark stored with the figures (e.g. 'machine shared')")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        choices=SKIPPABLE,
+        default=[],
+        help="leave out a baseline (repeatable); its ratios are n/a",
+    )
     args = parser.parse_args(argv)
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="sales-benchmark-"))

@@ -69,19 +69,25 @@ def _bare_total_rate(ingestion: dict) -> float | None:
 
 
 def ratios(figures: dict) -> dict:
-    """Every ratio of GOALS from the figures of one run: value, its two sides, goal, met."""
+    """Every ratio of GOALS from the figures of one run: value, its two sides, goal, met (None,
+    with the value, for a baseline the run skipped)."""
     full, daily = figures["full_build"], figures["daily"]
     stages = full["stages"]
-    loader_rate, bare_rate = _csv_family_rates(figures["ingestion"], figures["ingestion"]["headline_object"])
+    loader_rate = bare_rate = bare_total_rate = None
+    if "ingestion" in figures:
+        measured = figures["ingestion"]
+        loader_rate, bare_rate = _csv_family_rates(measured, measured["headline_object"])
+        bare_total_rate = _bare_total_rate(measured)
+    direct_s = figures["dbt_direct"]["wall_s"] if "dbt_direct" in figures else None
+    duckdb_kpis, pandas_kpis = (
+        (figures["kpis"]["duckdb"], figures["kpis"]["pandas"]) if "kpis" in figures else ({}, {})
+    )
     sides = {
         "ingestion_vs_bare": (loader_rate, bare_rate),
-        "pipeline_ingestion_vs_bare": (
-            stages.get("ingestion", {}).get("rows_per_s"),
-            _bare_total_rate(figures["ingestion"]),
-        ),
-        "dbt_vs_direct": (stages.get("dbt build", {}).get("wall_s"), figures["dbt_direct"]["wall_s"]),
-        "kpi_speedup": (figures["kpis"]["pandas"]["wall_s"], figures["kpis"]["duckdb"]["wall_s"]),
-        "kpi_memory": (figures["kpis"]["duckdb"]["peak_rss_mb"], figures["kpis"]["pandas"]["peak_rss_mb"]),
+        "pipeline_ingestion_vs_bare": (stages.get("ingestion", {}).get("rows_per_s"), bare_total_rate),
+        "dbt_vs_direct": (stages.get("dbt build", {}).get("wall_s"), direct_s),
+        "kpi_speedup": (pandas_kpis.get("wall_s"), duckdb_kpis.get("wall_s")),
+        "kpi_memory": (duckdb_kpis.get("peak_rss_mb"), pandas_kpis.get("peak_rss_mb")),
         # A failed daily run did less than a daily run must: no ratio.
         "daily_vs_full": (daily["run_wall_s"] if daily["succeeded"] else None, full["run_wall_s"]),
         "build_process_peak_mb": (max(full["total"]["peak_rss_mb"], daily["total"]["peak_rss_mb"]), 1.0),

@@ -121,3 +121,14 @@ def test_a_failed_daily_run_has_no_ratio():
     found = ratios(_figures(daily_succeeded=False))
     assert found["daily_vs_full"]["value"] is None
     assert found["daily_vs_full"]["met"] is None
+
+
+def test_a_skipped_baseline_leaves_only_its_own_ratios_out():
+    figures = _figures()
+    for skipped in ("kpis", "ingestion"):
+        del figures[skipped]
+    found = ratios(figures)
+    for name in ("kpi_speedup", "kpi_memory", "ingestion_vs_bare", "pipeline_ingestion_vs_bare"):
+        assert (found[name]["value"], found[name]["met"]) == (None, None), name
+    assert found["dbt_vs_direct"]["value"] == pytest.approx(1.2)
+    assert found["daily_vs_full"]["value"] == pytest.approx(0.04)
