@@ -222,6 +222,7 @@ class _Settled:
 @dataclass
 class _Batch:
     files: list[_Pending] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)  # each file's place in landing order
 
     def accepts(self, pending: _Pending) -> bool:
         if not self.files:
@@ -233,8 +234,24 @@ class _Batch:
             and pending.fingerprint.sha256 not in {p.fingerprint.sha256 for p in self.files}
         )
 
-    def add(self, pending: _Pending) -> None:
+    def add(self, pending: _Pending, position: int) -> None:
         self.files.append(pending)
+        self.positions.append(position)
+
+
+class _LandingOrder:
+    """Results handed on in landing order, however the files' loads were grouped."""
+
+    def __init__(self) -> None:
+        self.next = 0
+        self.waiting: dict[int, FileResult | None] = {}
+
+    def release(self, position: int, result: FileResult | None) -> Iterator[FileResult | None]:
+        """The results now due: this one's and those it was holding back."""
+        self.waiting[position] = result
+        while self.next in self.waiting:
+            yield self.waiting.pop(self.next)
+            self.next += 1
 
 
 def _lineage(landed: LandedFile, file_hash: str, loaded_at: datetime) -> dict[str, str | datetime]:
@@ -271,34 +288,37 @@ class _FileLoader:
         """Every file in landing order, one result each (None: already in the manifest). Never
         raises for a file: one file must never stop the others.
 
-        Consecutive files that may take the one-pass load and share a format and columns are
-        loaded together by one statement (`_Batch`): DuckDB then reads them in parallel, as a
-        bare `read_csv` of the same files would (a gzip file alone is read by one thread).
+        Files that may take the one-pass load and share a format and columns are loaded together
+        by one statement (`_Batch`), even when files of other formats landed between them: DuckDB
+        then reads them in parallel, as a bare `read_csv` of the same files would (a gzip file
+        alone is read by one thread). Which version of a record is newest does not depend on the
+        order files load in (`newest_version`: landing time, path, line), and twins (same bytes)
+        share a batch's format and columns, so their landing order is kept.
         """
-        batch = _Batch()
-        for landed in files:
+        order = _LandingOrder()
+        batches: dict[tuple, _Batch] = {}
+        for position, landed in enumerate(files):
             started = time.monotonic()
             try:
                 prepared = self._prepare(landed)
-                if isinstance(prepared, _Pending) and not batch.accepts(prepared):
-                    yield from self._flush(batch)
-                    batch = _Batch()
-                    prepared = self._decide(landed, prepared.fingerprint)  # a twin may have loaded
                 if isinstance(prepared, _Pending):
-                    batch.add(prepared)
+                    key = prepared.batch_key
+                    if key in batches and not batches[key].accepts(prepared):
+                        yield from self._flush(batches.pop(key), order)
+                        prepared = self._decide(landed, prepared.fingerprint)  # a twin may have loaded
+                if isinstance(prepared, _Pending):
+                    batches.setdefault(prepared.batch_key, _Batch()).add(prepared, position)
                     continue
-                if prepared is None:
-                    result = None
-                else:  # results and manifest rows stay in landing order
-                    yield from self._flush(batch)
-                    batch = _Batch()
-                    result = self._commit(landed, prepared.file_hash, prepared.outcome)
+                result = (
+                    None if prepared is None else self._commit(landed, prepared.file_hash, prepared.outcome)
+                )
             except Exception as exc:
                 result = _failed(landed, exc)
             finally:
                 drop_temp_tables(self.con)
-            yield self._logged(landed.source_file, result, started)
-        yield from self._flush(batch)
+            yield from order.release(position, self._logged(landed.source_file, result, started))
+        for batch in sorted(batches.values(), key=lambda b: b.positions[0]):
+            yield from self._flush(batch, order)
 
     def _logged(self, source_file: str, result: FileResult | None, started: float) -> FileResult | None:
         if result is not None:
@@ -334,20 +354,17 @@ class _FileLoader:
             outcome = described
         return _Settled(file_hash, outcome)
 
-    def _flush(self, batch: _Batch) -> Iterator[FileResult]:
+    def _flush(self, batch: _Batch, order: _LandingOrder) -> Iterator[FileResult | None]:
         """Load the batch's files: together in one pass, else one by one (one pass, else the
-        careful path, which finds and reports the rejects)."""
-        if not batch.files:
-            return
+        careful path, which finds and reports the rejects); their results go through `order`."""
         started = time.monotonic()
         if len(batch.files) > 1:
             results = self._attempt_one_pass(batch.files)
             if results is not None:
-                for result in results:
-                    self._logged(result.source_file, result, started)
-                yield from results
+                for position, result in zip(batch.positions, results, strict=True):
+                    yield from order.release(position, self._logged(result.source_file, result, started))
                 return
-        for pending in batch.files:
+        for position, pending in zip(batch.positions, batch.files, strict=True):
             started = time.monotonic()
             try:
                 result = self._attempt_one_pass([pending])
@@ -356,7 +373,7 @@ class _FileLoader:
                 result = _failed(pending.landed, exc)
             finally:
                 drop_temp_tables(self.con)
-            yield self._logged(pending.landed.source_file, result, started)
+            yield from order.release(position, self._logged(pending.landed.source_file, result, started))
 
     def _load_carefully(self, pending: _Pending) -> FileResult:
         landed, obj = pending.landed, self.obj

@@ -100,3 +100,34 @@ def test_identical_files_in_one_run_are_not_batched_together(landing, load, con,
         ("salesforce/Opportunity/b.csv", "skipped"),
     ]
     assert query(con, "select count(*) from raw.salesforce_opportunity") == [(1,)]
+
+
+def test_files_of_one_format_load_together_when_other_files_landed_between(
+    landing, load, con, one_pass_calls
+):
+    # As the scale extracts land: one file per year, the years in alternating formats.
+    names = []
+    for n, gz in enumerate([False, True, False, True]):
+        name = f"salesforce/Opportunity/year_{n}.csv{'.gz' if gz else ''}"
+        landing.write(name, f"{OPP_HEADER}\n{opp_row(f'006{n}')}\n", gz=gz)
+        names.append(name)
+        if n == 1:  # and a file rejected for its header, between them
+            names.append("salesforce/Opportunity/no_owner.csv")
+            landing.write(names[-1], "Id,StageName\n006X,Prospecting\n")
+
+    summary = load()
+
+    csv_files, gzip_files = [names[0], names[3]], [names[1], names[4]]
+    assert one_pass_calls == [csv_files, gzip_files]  # a statement per format, landing order kept
+    # Results, and their log lines' files, still in landing order.
+    assert [(f.source_file, f.status) for f in summary.files] == [
+        (name, "rejected" if name.endswith("no_owner.csv") else "loaded") for name in names
+    ]
+    loaded_at = dict(query(con, "select source_file, loaded_at from raw.load_manifest"))
+    assert loaded_at[csv_files[0]] == loaded_at[csv_files[1]] != loaded_at[gzip_files[0]]
+    assert query(
+        con, "select id, _source_file, _source_line from raw.salesforce_opportunity order by id"
+    ) == [
+        (f"006{n}", name, 2)
+        for n, name in enumerate(csv_files[:1] + gzip_files[:1] + csv_files[1:] + gzip_files[1:])
+    ]
