@@ -34,6 +34,20 @@ def pytest_sessionstart(session) -> None:
         prepare_manifest()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item) -> None:
+    """Each test (and the fixtures it sets up) starts with no current Dagster state storage.
+
+    A Dagster instance makes its storage the process's current one until it is disposed; one
+    that a helper creates and never disposes stays current, and once it is collected every
+    later definitions load in the process fails ("Attempted to resolve undefined DagsterInstance
+    weakref"). Which test that hits depends on the order tests run in and on garbage collection.
+    """
+    from dagster._core.storage.defs_state.base import _current_storage  # no public reset
+
+    _current_storage.set(None)
+
+
 @dataclass
 class DemoWarehouse:
     landing: Path
