@@ -91,22 +91,11 @@ class DbtBuildConfig(dg.Config):
 FULL_VALIDATION_TESTS = "tag:full_validation"
 
 
-# A full refresh builds one model at a time: dbt's threads share one DuckDB database and its
-# memory limit, and two of the big models side by side (int_lead_statuses_collected with
-# int_activities_unioned, 20M activity rows, 1GB) ran out of memory where either alone spills.
-# DuckDB still uses every core within a model; a daily build's models are small.
-FULL_REFRESH_THREADS = ["--threads", "1"]
-
-
 def dbt_build_args(config: DbtBuildConfig, exclude: list[str] | None = None) -> list[str]:
     excluded = [*(exclude or []), *([] if config.full_refresh else [FULL_VALIDATION_TESTS])]
     return [
         "build",
-        *(
-            ["--full-refresh", *FULL_REFRESH_THREADS]
-            if config.full_refresh
-            else ["--exclude-resource-type", "unit_test"]
-        ),
+        *(["--full-refresh"] if config.full_refresh else ["--exclude-resource-type", "unit_test"]),
         *(["--exclude", " ".join(excluded)] if excluded else []),
     ]
 

@@ -114,3 +114,6 @@ def test_dbt_profile_reads_the_same_variables_with_the_same_default():
     assert "temp_directory" not in settings
     options = profile["sales_warehouse"]["outputs"]["duckdb"]["config_options"]
     assert options["temp_directory"].startswith(f"{{{{ env_var('{config.TEMP_DIR_ENV}', ")
+    # One node at a time: two dbt threads would share the one memory limit (a daily build at
+    # 60M activity rows ran out of it with two).
+    assert profile["sales_warehouse"]["outputs"]["duckdb"]["threads"] == 1
