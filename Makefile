@@ -80,9 +80,12 @@ browser:
 # The soak test (tests/serving/test_soak.py) runs SOAK_BUILDS builds while BI readers query the
 # serving file: 3 here (~2.5 min), the full 10 with `make soak` (~8 min on 2 cores).
 SOAK_BUILDS ?= 3
+# Two pytest workers (pytest-xdist), one test file per worker at a time, so a file's fixtures are
+# built once; the session's demo warehouse is built once per worker. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: manifest lint-sql browser
 	$(BIN)/ruff check orchestration tests benchmarks
-	SALES_SOAK_BUILDS=$(SOAK_BUILDS) $(BIN)/python -m pytest
+	SALES_SOAK_BUILDS=$(SOAK_BUILDS) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 soak: manifest
 	SALES_SOAK_BUILDS=10 $(BIN)/python -m pytest -s tests/serving/test_soak.py
