@@ -3,6 +3,7 @@ loading a drop into it, and a copy of the dbt project with one planted edit."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.config import PROJECT_ROOT
+from orchestration.demo.next_day import generate_next_day
 from orchestration.ingestion.contract import OBJECTS
 from orchestration.ingestion.loader import load_object
 
@@ -30,6 +32,18 @@ def run_dbt(project: Path, database: Path, target: Path, *args: str) -> subproce
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 
+def dbt_results(project: Path, database: Path, target: Path, *args: str) -> dict[str, dict]:
+    """Run dbt on `database` (a failing test is an outcome here, not an error); the results by
+    node name."""
+    done = run_dbt(project, database, target, *args)
+    results_file = target / "run_results.json"
+    assert results_file.exists(), done.stdout[-3000:]
+    results = json.loads(results_file.read_text())["results"]
+    errors = [r["unique_id"] for r in results if r["status"] == "error"]
+    assert errors == [], done.stdout[-3000:]
+    return {r["unique_id"].split(".")[2]: r for r in results}
+
+
 def copy_demo_warehouse(demo_warehouse, root: Path) -> tuple[Path, Path]:
     """The demo's landing folder and warehouse, copied under `root`."""
     landing, database = root / "landing", root / "incremental.duckdb"
@@ -45,6 +59,14 @@ def load_new_files(landing: Path, database: Path) -> None:
         results = [result for obj in OBJECTS for result in load_object(con, landing, obj, 0.01).files]
     assert results
     assert [(r.source_file, r.status) for r in results if r.status != "loaded"] == []
+
+
+def next_day_warehouse(demo_warehouse, root: Path) -> Path:
+    """A copy of the demo warehouse under `root` with the generator's next day loaded."""
+    landing, database = copy_demo_warehouse(demo_warehouse, root)
+    generate_next_day(landing, seed=42)
+    load_new_files(landing, database)
+    return database
 
 
 def project_with_edit(root: Path, relative: str, old: str, new: str) -> Path:

@@ -12,15 +12,13 @@ build's `unique_combination_of_columns` test.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
 import pytest
-from incremental_helpers import copy_demo_warehouse, load_new_files, project_with_edit, run_dbt
+from incremental_helpers import dbt_results, next_day_warehouse, project_with_edit
 
 from orchestration.config import PROJECT_ROOT
-from orchestration.demo.next_day import generate_next_day
 
 pytestmark = pytest.mark.slow
 
@@ -34,26 +32,6 @@ BUILT = (
 TIME_ALLOCATION = "models/marts/kpi/kpi_activity_time_allocation.sql"
 # The wrong model: its re-selected weeks written twice.
 WEEKS_TWICE = ("select * from final\n", "select * from final\nunion all\nselect * from final\n")
-
-
-def _dbt(project: Path, database: Path, target: Path, *args: str) -> dict[str, dict]:
-    """Run dbt on `database` (a failing test is an outcome here, not an error); the results by
-    node name."""
-    done = run_dbt(project, database, target, *args)
-    results_file = target / "run_results.json"
-    assert results_file.exists(), done.stdout[-3000:]
-    results = json.loads(results_file.read_text())["results"]
-    errors = [r["unique_id"] for r in results if r["status"] == "error"]
-    assert errors == [], done.stdout[-3000:]
-    return {r["unique_id"].split(".")[2]: r for r in results}
-
-
-def _next_day(demo_warehouse, root: Path) -> Path:
-    """A copy of the demo warehouse with the generator's next day loaded."""
-    landing, database = copy_demo_warehouse(demo_warehouse, root)
-    generate_next_day(landing, seed=42)
-    load_new_files(landing, database)
-    return database
 
 
 def _plant_duplicates(database: Path) -> list[str]:
@@ -86,9 +64,9 @@ def _plant_duplicates(database: Path) -> list[str]:
 
 
 def test_a_daily_build_checks_the_rebuilt_keys_against_the_whole_table(demo_warehouse, tmp_path):
-    database = _next_day(demo_warehouse, tmp_path)
+    database = next_day_warehouse(demo_warehouse, tmp_path)
     planted = _plant_duplicates(database)
-    daily = _dbt(
+    daily = dbt_results(
         PROJECT_ROOT, database, tmp_path / "daily", "build", "--select", BUILT,
         "--exclude-resource-type", "unit_test",
     )  # fmt: skip
@@ -106,14 +84,14 @@ def test_a_daily_build_checks_the_rebuilt_keys_against_the_whole_table(demo_ware
             "where model_name = 'int_activities_unioned' and period_start is not null"
         ).fetchone()[0]
         assert scoped >= 1
-    alone = _dbt(PROJECT_ROOT, database, tmp_path / "alone", "test", "--select", UNIQUE_KEY)
+    alone = dbt_results(PROJECT_ROOT, database, tmp_path / "alone", "test", "--select", UNIQUE_KEY)
     assert (alone[UNIQUE_KEY]["status"], alone[UNIQUE_KEY]["failures"]) == ("fail", 2)
 
 
 def test_a_model_writing_its_reselected_rows_twice_fails_the_daily_build(demo_warehouse, tmp_path):
-    database = _next_day(demo_warehouse, tmp_path)
+    database = next_day_warehouse(demo_warehouse, tmp_path)
     project = project_with_edit(tmp_path, TIME_ALLOCATION, *WEEKS_TWICE)
-    daily = _dbt(
+    daily = dbt_results(
         project, database, tmp_path / "daily", "build", "--select", BUILT,
         "--exclude-resource-type", "unit_test",
     )  # fmt: skip
