@@ -1,8 +1,8 @@
 {#
     What an incremental build re-selects, worked out once per build and read by all that needs
-    it: the model's own filters, its pre-hook delete, and the uniqueness tests of the same dbt
-    invocation (tests/dbt/generic), which then check the re-selected rows against the table
-    instead of the whole table again.
+    it: the model's own filters, its pre-hook delete, and the unique and relationships tests of
+    the same dbt invocation (tests/dbt/generic), which then check the re-selected rows against
+    the table (or the parent) instead of the whole table again.
 
     meta.incremental_reselections holds, per model of the running dbt invocation, one marker row
     naming what the model compares (`reselected_by`: SQL over the model's columns, and whether it
