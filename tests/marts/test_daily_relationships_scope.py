@@ -33,7 +33,7 @@ KEEPS_DELETED = (
 )
 
 
-def _delete_a_lead_of_the_drop(database: Path) -> str:
+def _delete_a_lead_and_plant_an_orphan(database: Path) -> str:
     """Mark deleted, in its newest raw row, a lead the drop touches that has status history;
     plant the orphan of a kept lead. Returns the deleted lead's Id."""
     with duckdb.connect(str(database)) as con:
@@ -71,7 +71,7 @@ def _status_rows(database: Path, lead: str) -> int:
 
 def test_a_daily_build_checks_the_rebuilt_rows_against_the_whole_parent(demo_warehouse, tmp_path):
     database = next_day_warehouse(demo_warehouse, tmp_path)
-    deleted = _delete_a_lead_of_the_drop(database)
+    deleted = _delete_a_lead_and_plant_an_orphan(database)
     daily = _daily(PROJECT_ROOT, database, tmp_path / "daily")
     assert daily["int_lead_statuses_collected"]["status"] == "success"
     assert daily[RELATIONSHIP]["status"] == "pass"
@@ -83,7 +83,7 @@ def test_a_daily_build_checks_the_rebuilt_rows_against_the_whole_parent(demo_war
 
 def test_a_model_keeping_a_deleted_leads_statuses_fails_the_daily_build(demo_warehouse, tmp_path):
     database = next_day_warehouse(demo_warehouse, tmp_path)
-    deleted = _delete_a_lead_of_the_drop(database)
+    deleted = _delete_a_lead_and_plant_an_orphan(database)
     project = project_with_edit(tmp_path, MODEL, *KEEPS_DELETED)
     daily = _daily(project, database, tmp_path / "daily")
     assert daily["int_lead_statuses_collected"]["status"] == "success"
